@@ -1,0 +1,54 @@
+# `make run` and `make test` set themselves up from nothing: a virtualenv in .venv,
+# the package installed into it, the database migrated.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint install install-dev browser-deps bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/flask --app wsgi setup
+	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+# Debian's Chromium drives the browser tests; axe-core checks accessibility.
+browser-deps:
+	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@[ ! -f package.json ] || [ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --silent
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# SQLite always; PostgreSQL (and Redis) too when MODERATION_TEST_DATABASE_URL is set.
+test: install-dev browser-deps lint
+	env -u MODERATION_TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$MODERATION_TEST_DATABASE_URL" ]; then \
+		echo "--- again against $$MODERATION_TEST_DATABASE_URL"; \
+		$(BIN)/pytest; \
+	fi
+
+bench: install-dev
+	@for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,376 @@
+"""The domain: articles and comments, from submission to moderation.
+
+These functions change state and return model objects. They never look at the
+request, flash a message or commit: the view owns HTTP and the transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .extensions import db
+from .models import ARTICLE_ID_MAX, Article, Comment, ModerationEvent, Moderator, Status
+from .rendering import render_comment
+
+ARTICLE_ID_RE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{ARTICLE_ID_MAX - 1}}}$")
+
+
+class DomainError(Exception):
+    """A rule of the domain said no; ``message`` is fit to show to the person."""
+
+    status_code = 400
+    field: str | None = None
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if field is not None:
+            self.field = field
+
+
+class ArticleNotFound(DomainError):
+    status_code = 404
+
+
+class CommentsClosed(DomainError):
+    status_code = 403
+
+
+class InvalidParent(DomainError):
+    field = "parent_id"
+
+
+class ConflictError(DomainError):
+    """Someone else changed the comment in the meantime."""
+
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a reader sent, already validated by the form."""
+
+    name: str
+    email: str
+    website: str
+    body: str
+    parent_id: int | None = None
+
+
+# --- articles ---------------------------------------------------------------------
+
+
+def is_valid_article_id(article_id: str) -> bool:
+    """Article ids are slugs: letters, digits, ``.``, ``_`` and ``-``, at most 200 long."""
+    return bool(ARTICLE_ID_RE.match(article_id))
+
+
+def get_article(article_id: str) -> Article | None:
+    if not is_valid_article_id(article_id):
+        return None
+    return db.session.get(Article, article_id)
+
+
+def create_article(article_id: str, *, title: str = "", url: str = "") -> Article:
+    """Add an article; its id must be a slug of at most 200 characters."""
+    if not is_valid_article_id(article_id):
+        raise DomainError(
+            "An article id is 1 to 200 letters, digits, '.', '_' or '-'.", field="article"
+        )
+    if db.session.get(Article, article_id) is not None:
+        raise DomainError(f"Article {article_id!r} already exists.", field="article")
+    article = Article(id=article_id, title=title.strip(), url=url.strip(), closed=False)
+    db.session.add(article)
+    db.session.flush()
+    return article
+
+
+def article_for_comment(
+    article_id: str, *, title: str = "", url: str = "", auto_create: bool
+) -> Article:
+    """The article a new comment goes to, created on its first comment when allowed."""
+    article = get_article(article_id)
+    if article is not None:
+        if article.closed:
+            raise CommentsClosed("Comments are closed for this article.")
+        return article
+    if not auto_create or not is_valid_article_id(article_id):
+        raise ArticleNotFound("There is no such article.")
+    return create_article(article_id, title=title[:300], url=url[:500])
+
+
+def set_article_closed(article: Article, closed: bool) -> Article:
+    """Close (or reopen) an article for new comments; existing ones stay visible."""
+    article.closed = closed
+    return article
+
+
+# --- submitting -------------------------------------------------------------------
+
+
+def thread_depth(comment: Comment) -> int:
+    """1 for a top-level comment, 2 for a reply to it, and so on."""
+    depth = 1
+    node = comment
+    while node.parent_id is not None and node.parent is not None:
+        depth += 1
+        node = node.parent
+    return depth
+
+
+def submit_comment(
+    article: Article,
+    submission: Submission,
+    *,
+    remote_addr: str | None = None,
+    spam: bool = False,
+    held_reason: str = "",
+    max_depth: int = 3,
+) -> Comment:
+    """Store a reader's comment as pending (or spam), rendered to safe HTML once."""
+    if article.closed:
+        raise CommentsClosed("Comments are closed for this article.")
+    if submission.parent_id is not None:
+        parent = db.session.get(Comment, submission.parent_id)
+        if parent is None or parent.article_id != article.id or parent.status != Status.APPROVED:
+            raise InvalidParent("You can only reply to a published comment of this article.")
+        if thread_depth(parent) >= max_depth:
+            raise InvalidParent("This conversation is nested as deep as it can go.")
+    comment = Comment(
+        article=article,
+        parent_id=submission.parent_id,
+        author_name=submission.name,
+        email=submission.email,
+        website=submission.website,
+        body=submission.body,
+        html=render_comment(submission.body),
+        status=Status.SPAM if spam else Status.PENDING,
+        held_reason=held_reason[:500],
+        remote_addr=remote_addr,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+# --- reading ----------------------------------------------------------------------
+
+
+def approved_comments(article_id: str) -> list[Comment]:
+    """The published comments of an article, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.article_id == article_id, Comment.status == Status.APPROVED)
+            .order_by(Comment.created_at, Comment.id)
+        )
+    )
+
+
+def approved_count(article_id: str) -> int:
+    """How many published comments an article has."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .where(Comment.article_id == article_id, Comment.status == Status.APPROVED)
+        )
+        or 0
+    )
+
+
+@dataclass
+class ThreadNode:
+    comment: Comment
+    replies: list[ThreadNode]
+
+
+def build_thread(comments: list[Comment]) -> list[ThreadNode]:
+    """Nest replies under their parents; a reply whose parent is not shown goes top level."""
+    nodes = {c.id: ThreadNode(c, []) for c in comments}
+    roots: list[ThreadNode] = []
+    for comment in comments:
+        node = nodes[comment.id]
+        parent = nodes.get(comment.parent_id) if comment.parent_id is not None else None
+        (parent.replies if parent is not None else roots).append(node)
+    return roots
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def public_comment(comment: Comment) -> dict[str, Any]:
+    """The only public representation of a comment: no email, no address."""
+    return {
+        "id": comment.id,
+        "parent_id": comment.parent_id,
+        "author": comment.author_name,
+        "website": comment.website or None,
+        "html": comment.html,
+        "created_at": _iso(comment.created_at),
+        "by_moderator": comment.by_moderator_id is not None,
+    }
+
+
+def public_article(article: Article) -> dict[str, Any]:
+    return {"id": article.id, "title": article.title, "url": article.url}
+
+
+# --- moderating -------------------------------------------------------------------
+
+
+def record(
+    comment: Comment | None,
+    moderator: Moderator | None,
+    action: str,
+    *,
+    from_status: Status | None = None,
+    to_status: Status | None = None,
+    detail: str = "",
+    article_id: str | None = None,
+) -> ModerationEvent:
+    """Add a line to the audit log."""
+    event = ModerationEvent(
+        comment_id=comment.id if comment is not None else None,
+        article_id=comment.article_id if comment is not None else article_id,
+        moderator_id=moderator.id if moderator is not None else None,
+        action=action,
+        from_status=from_status.value if from_status else None,
+        to_status=to_status.value if to_status else None,
+        detail=detail,
+    )
+    db.session.add(event)
+    return event
+
+
+def _check_version(comment: Comment, expected_version: int | None) -> None:
+    if expected_version is not None and comment.version != expected_version:
+        raise ConflictError(
+            f"Comment #{comment.id} was changed by someone else in the meantime; "
+            "it is shown as it is now."
+        )
+
+
+def _flush(comment: Comment) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise ConflictError(
+            f"Comment #{comment.id} was changed by someone else at the same moment."
+        ) from exc
+
+
+ACTIONS = {
+    "approve": Status.APPROVED,
+    "reject": Status.REJECTED,
+    "spam": Status.SPAM,
+    "restore": Status.PENDING,
+}
+
+
+def set_status(
+    comment: Comment,
+    status: Status,
+    moderator: Moderator | None,
+    *,
+    expected_version: int | None = None,
+    action: str | None = None,
+) -> Comment:
+    """Move a comment to a new status and log who did it."""
+    _check_version(comment, expected_version)
+    before = comment.status
+    if before == status:
+        return comment
+    comment.status = status
+    _flush(comment)
+    record(
+        comment,
+        moderator,
+        action or {v: k for k, v in ACTIONS.items()}[status],
+        from_status=before,
+        to_status=status,
+    )
+    return comment
+
+
+def approve(comment: Comment, moderator: Moderator | None = None, **kw: Any) -> Comment:
+    """Publish a comment."""
+    return set_status(comment, Status.APPROVED, moderator, **kw)
+
+
+def reject(comment: Comment, moderator: Moderator | None = None, **kw: Any) -> Comment:
+    """Refuse a comment; it stays in the database, out of sight."""
+    return set_status(comment, Status.REJECTED, moderator, **kw)
+
+
+def mark_spam(comment: Comment, moderator: Moderator | None = None, **kw: Any) -> Comment:
+    """File a comment as spam."""
+    return set_status(comment, Status.SPAM, moderator, **kw)
+
+
+def restore(comment: Comment, moderator: Moderator | None = None, **kw: Any) -> Comment:
+    """Put a comment back in the pending queue."""
+    return set_status(comment, Status.PENDING, moderator, **kw)
+
+
+def edit_comment(
+    comment: Comment,
+    body: str,
+    moderator: Moderator | None,
+    *,
+    expected_version: int | None = None,
+) -> Comment:
+    """Change a comment's text (re-rendered) and log the change."""
+    _check_version(comment, expected_version)
+    if body == comment.body:
+        return comment
+    comment.body = body
+    comment.html = render_comment(body)
+    _flush(comment)
+    record(comment, moderator, "edit", from_status=comment.status, to_status=comment.status)
+    return comment
+
+
+def delete_comment(
+    comment: Comment, moderator: Moderator | None, *, expected_version: int | None = None
+) -> None:
+    """Delete a comment for good; replies stay, re-attached to nothing."""
+    _check_version(comment, expected_version)
+    record(
+        comment,
+        moderator,
+        "delete",
+        from_status=comment.status,
+        detail=f"#{comment.id} by {comment.author_name}: {comment.body[:200]}",
+    )
+    db.session.flush()
+    db.session.delete(comment)
+    _flush(comment)
+
+
+def moderator_reply(
+    parent: Comment, moderator: Moderator, body: str, *, name: str = "Moderator"
+) -> Comment:
+    """A reply from the site, published at once."""
+    comment = Comment(
+        article_id=parent.article_id,
+        parent_id=parent.id,
+        author_name=name,
+        email=moderator.email,
+        website="",
+        body=body,
+        html=render_comment(body),
+        status=Status.APPROVED,
+        by_moderator_id=moderator.id,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    record(comment, moderator, "reply", to_status=Status.APPROVED)
+    return comment

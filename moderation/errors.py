@@ -1,0 +1,65 @@
+"""Error pages: JSON under ``/api/``, HTML elsewhere, chosen in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please log in first.",
+    403: "That is not allowed.",
+    404: "There is nothing here.",
+    405: "That method is not allowed here.",
+    409: "Someone else changed this in the meantime.",
+    413: "That request is too large. Comments are limited to 10,000 characters.",
+    429: "Too many requests. Please wait a moment and try again.",
+    500: "Something went wrong on our side. Please try again later.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+        and not request.accept_mimetypes.accept_html
+    )
+
+
+def error_response(status: int, message: str | None = None, **extra: Any) -> Response:
+    """A JSON or HTML error answer with a human-readable message."""
+    message = message or MESSAGES.get(status, "Something went wrong.")
+    if wants_json():
+        response = jsonify(error=message, status=status, **extra)
+    else:
+        response = Response(
+            render_template("error.html", status=status, message=message),
+            mimetype="text/html",
+        )
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException) -> Response:
+        status = error.code or 500
+        # Werkzeug's own descriptions are fine for most codes; ours read better for these.
+        message = MESSAGES.get(status) if status in (405, 413, 429, 500) else None
+        response = error_response(status, message or error.description)
+        valid_methods = getattr(error, "valid_methods", None)
+        if status == 405 and valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(valid_methods))
+        if status == 429:
+            retry = getattr(error, "retry_after", None)
+            if retry:
+                response.headers["Retry-After"] = str(retry)
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def handle_500(error: InternalServerError) -> Response:
+        db.session.rollback()
+        return error_response(500)

@@ -1,0 +1,178 @@
+"""The tables: articles, their comments, the moderators and what they did."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import Base, db
+
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Status(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+
+
+ARTICLE_ID_MAX = 200
+NAME_MAX = 100
+EMAIL_MAX = 254
+WEBSITE_MAX = 200
+BODY_MAX = 10_000
+TITLE_MAX = 300
+URL_MAX = 500
+
+
+class Article(Model):
+    __tablename__ = "article"
+
+    id: Mapped[str] = mapped_column(String(ARTICLE_ID_MAX), primary_key=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX), default="")
+    url: Mapped[str] = mapped_column(String(URL_MAX), default="")
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    comments: Mapped[list[Comment]] = relationship(back_populates="article", passive_deletes=True)
+
+    def __repr__(self) -> str:
+        return f"<Article {self.id!r}>"
+
+
+class Comment(Model):
+    __tablename__ = "comment"
+    __table_args__ = (
+        # "Approved comments of article X, oldest first" is one range scan of this index.
+        Index("ix_comment_article_status_created", "article_id", "status", "created_at", "id"),
+        # The moderation queue: pending first, oldest first.
+        Index("ix_comment_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=False
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="SET NULL"), index=True
+    )
+    author_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    website: Mapped[str] = mapped_column(String(WEBSITE_MAX), default="")
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    status: Mapped[Status] = mapped_column(
+        Enum(
+            Status,
+            name="comment_status",
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda statuses: [s.value for s in statuses],
+        ),
+        default=Status.PENDING,
+    )
+    # Why the spam checks flagged it, for the moderators ("" when nothing did).
+    held_reason: Mapped[str] = mapped_column(String(500), default="")
+    remote_addr: Mapped[str | None] = mapped_column(String(45))
+    # Written by a moderator from the dashboard: published at once, shown as the site's.
+    by_moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderator.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic locking: two moderators saving the same comment cannot overwrite each other.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    article: Mapped[Article] = relationship(back_populates="comments")
+    parent: Mapped[Comment | None] = relationship(remote_side=[id])
+    by_moderator: Mapped[Moderator | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} {self.status.value}>"
+
+
+class Moderator(UserMixin, Model):
+    __tablename__ = "moderator"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<Moderator {self.email!r}>"
+
+
+class ModerationEvent(Model):
+    """One line of the audit log: who did what to which comment, and when."""
+
+    __tablename__ = "moderation_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Kept when the comment is deleted for good, so the log still says it happened.
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="SET NULL"), index=True
+    )
+    article_id: Mapped[str | None] = mapped_column(
+        ForeignKey("article.id", ondelete="SET NULL"), index=True
+    )
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderator.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    comment: Mapped[Comment | None] = relationship()
+    moderator: Mapped[Moderator | None] = relationship()

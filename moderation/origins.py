@@ -1,0 +1,46 @@
+"""Which web origins may call the API, embed the widget and frame the embed page."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+
+CORS_PATH_PREFIXES = ("/api/",)
+
+
+def allowed_origins() -> list[str]:
+    return list(current_app.config["ALLOWED_ORIGINS"])
+
+
+def own_origin() -> str:
+    return request.host_url.rstrip("/")
+
+
+def origin_allowed(origin: str | None) -> bool:
+    """True for no Origin header (not a browser), our own origin, or an allowed one."""
+    if not origin:
+        return True
+    origin = origin.rstrip("/")
+    return origin == own_origin() or origin in allowed_origins() or "*" in allowed_origins()
+
+
+def add_cors_headers(response: Response) -> Response:
+    """CORS on the API, only for allowed origins. Credentials are never needed."""
+    if not request.path.startswith(CORS_PATH_PREFIXES):
+        return response
+    response.vary.add("Origin")
+    origin = request.headers.get("Origin")
+    if origin and origin.rstrip("/") != own_origin() and origin_allowed(origin):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def frame_ancestors() -> str:
+    """The CSP ``frame-ancestors`` value for pages meant to be framed by the blogs."""
+    sources = ["'self'", *(o for o in allowed_origins() if o != "*")]
+    if "*" in allowed_origins():
+        sources = ["*"]
+    return "frame-ancestors " + " ".join(sources)

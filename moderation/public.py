@@ -1,0 +1,274 @@
+"""What the blogs and their readers see: the embed page and the JSON API.
+
+Nothing here needs a cookie: the comment POST is proven by a signed form token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+
+from . import comments as domain
+from . import spam
+from .errors import error_response
+from .extensions import csrf, db, limiter
+from .forms import CommentForm
+from .models import Comment
+from .origins import add_cors_headers, frame_ancestors, origin_allowed
+from .tokens import TokenError, check_token, issue_token
+
+bp = Blueprint("public", __name__)
+csrf.exempt(bp)
+bp.after_app_request(add_cors_headers)
+
+COMMENT_FIELDS = ("name", "email", "website", "body", "parent_id", "token", "homepage")
+ARTICLE_FIELDS = ("title", "url")
+
+
+def _post_rate_limit() -> str:
+    return str(current_app.config["POST_RATE_LIMIT"])
+
+
+post_limit = limiter.shared_limit(_post_rate_limit, scope="comment-post", methods=["POST"])
+
+
+@dataclass
+class ArticleView:
+    """What the embed page needs to know of an article, existing or not yet."""
+
+    id: str
+    title: str
+    url: str
+    closed: bool
+
+
+class SubmissionRefused(Exception):
+    """The submission is refused as a whole (unknown article, closed, bad origin)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# --- helpers ----------------------------------------------------------------------
+
+
+def _article_view(article_id: str) -> ArticleView:
+    article = domain.get_article(article_id)
+    if article is not None:
+        return ArticleView(article.id, article.title, article.url, article.closed)
+    if current_app.config["AUTO_CREATE_ARTICLES"] and domain.is_valid_article_id(article_id):
+        title = request.args.get("title", "")[:300]
+        return ArticleView(article_id, title, request.args.get("url", "")[:500], False)
+    abort(404, "There is no such article.")
+
+
+def _payload() -> MultiDict[str, Any]:
+    """The submitted fields, from JSON or from a form, as strings."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if data is None:
+            abort(400, "The request body is not valid JSON.")
+        if not isinstance(data, dict):
+            abort(400, "Send a JSON object with the comment's fields.")
+        fields: MultiDict[str, Any] = MultiDict()
+        for key in (*COMMENT_FIELDS, *ARTICLE_FIELDS):
+            value = data.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                abort(400, f"The field {key!r} must be a string.")
+            fields[key] = str(value)
+        return fields
+    return MultiDict(request.form)
+
+
+def _submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) -> Comment:
+    """Validate, check the token and the spam rules, then store the comment as pending.
+
+    Field errors end up in ``form.errors``; refusals of the whole request raise
+    :class:`SubmissionRefused`.
+    """
+    config = current_app.config
+    if not origin_allowed(request.headers.get("Origin")):
+        raise SubmissionRefused(403, "Comments cannot be sent from this site.")
+    valid = form.validate()
+    try:
+        check_token(
+            config["SECRET_KEY"],
+            form.token.data or "",
+            article_id,
+            min_age=float(config["MIN_FILL_SECONDS"]),
+            max_age=float(config["FORM_TOKEN_MAX_AGE"]),
+        )
+    except TokenError as exc:
+        form.token.errors = [*form.token.errors, str(exc)]
+        valid = False
+    if not valid:
+        raise domain.DomainError("Please correct the marked fields.")
+
+    try:
+        article = domain.article_for_comment(
+            article_id,
+            title=str(payload.get("title", "")),
+            url=str(payload.get("url", "")),
+            auto_create=bool(config["AUTO_CREATE_ARTICLES"]),
+        )
+    except (domain.ArticleNotFound, domain.CommentsClosed) as exc:
+        raise SubmissionRefused(exc.status_code, exc.message) from exc
+
+    verdict = spam.check_submission(
+        name=form.name.data,
+        email=form.email.data,
+        website=form.website.data or "",
+        body=form.body.data,
+        honeypot=form.homepage.data or "",
+        blocklist=list(config.get("BLOCKLIST", [])),
+    )
+    try:
+        comment = domain.submit_comment(
+            article,
+            domain.Submission(
+                name=form.name.data,
+                email=form.email.data,
+                website=form.website.data or "",
+                body=form.body.data,
+                parent_id=form.parent_id.data,
+            ),
+            remote_addr=request.remote_addr,
+            spam=verdict.spam,
+            held_reason=verdict.reason,
+            max_depth=int(config["MAX_THREAD_DEPTH"]),
+        )
+    except domain.InvalidParent as exc:
+        db.session.rollback()
+        form.parent_id.errors = [*form.parent_id.errors, exc.message]
+        raise domain.DomainError("Please correct the marked fields.") from exc
+    db.session.commit()
+    return comment
+
+
+def _embed_response(
+    article_id: str,
+    *,
+    form: CommentForm | None = None,
+    notice: str = "",
+    status: int = 200,
+) -> Response:
+    article = _article_view(article_id)
+    thread = domain.build_thread(domain.approved_comments(article.id))
+    if form is None:
+        form = CommentForm(formdata=None)
+    if not form.token.data or form.token.errors:
+        form.token.data = issue_token(current_app.config["SECRET_KEY"], article.id)
+    html = render_template(
+        "embed/page.html",
+        article=article,
+        thread=thread,
+        count=domain.approved_count(article.id),
+        form=form,
+        notice=notice,
+        max_depth=int(current_app.config["MAX_THREAD_DEPTH"]),
+    )
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; " + frame_ancestors()
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the embed page (works without JavaScript) ------------------------------------
+
+
+@bp.get("/embed/<article_id>")
+def embed_page(article_id: str) -> Response:
+    notice = ""
+    if request.args.get("posted"):
+        notice = "Thank you! Your comment is awaiting moderation."
+    return _embed_response(article_id, notice=notice)
+
+
+@bp.post("/embed/<article_id>")
+@post_limit
+def embed_post(article_id: str) -> ResponseReturnValue:
+    payload = _payload()
+    form = CommentForm(formdata=payload)
+    try:
+        _submit(article_id, form, payload)
+    except SubmissionRefused as exc:
+        return error_response(exc.status, exc.message)
+    except domain.DomainError as exc:
+        return _embed_response(article_id, form=form, notice=exc.message, status=400)
+    target = url_for("public.embed_page", article_id=article_id, posted=1)
+    return redirect(target + "#leave-reply", code=303)
+
+
+# --- the JSON API -----------------------------------------------------------------
+
+
+@bp.get("/api/articles/<article_id>/comments")
+def api_comments(article_id: str) -> ResponseReturnValue:
+    article = _article_view(article_id)
+    comments = domain.approved_comments(article.id)
+    response = jsonify(
+        article={"id": article.id, "title": article.title, "url": article.url},
+        count=len(comments),
+        closed=article.closed,
+        comments=[domain.public_comment(c) for c in comments],
+    )
+    # Always revalidated, so an approval shows at once; unchanged lists cost a 304.
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/api/articles/<article_id>/form-token")
+def api_form_token(article_id: str) -> Response:
+    if not domain.is_valid_article_id(article_id):
+        abort(404, "There is no such article.")
+    response = jsonify(
+        token=issue_token(current_app.config["SECRET_KEY"], article_id),
+        expires_in=int(current_app.config["FORM_TOKEN_MAX_AGE"]),
+        min_wait=float(current_app.config["MIN_FILL_SECONDS"]),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/api/articles/<article_id>/comments")
+@post_limit
+def api_post_comment(article_id: str) -> Response | tuple[Response, int]:
+    payload = _payload()
+    form = CommentForm(formdata=payload)
+    try:
+        comment = _submit(article_id, form, payload)
+    except SubmissionRefused as exc:
+        return error_response(exc.status, exc.message)
+    except domain.DomainError as exc:
+        return error_response(400, exc.message, errors=form.errors_by_field())
+    return (
+        jsonify(
+            id=comment.id,
+            status="pending",
+            message="Thank you! Your comment is awaiting moderation.",
+            comment=domain.public_comment(comment),
+        ),
+        202,
+    )

@@ -1,0 +1,226 @@
+"""Fixtures: a migrated database per test (SQLite, or PostgreSQL when
+MODERATION_TEST_DATABASE_URL is set), the test client, the CLI runner, and factories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, inspect, text
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from moderation import comments as domain
+from moderation import create_app
+from moderation.extensions import db
+from moderation.models import Article, Comment, Moderator, Status
+from moderation.passwords import hash_password
+from moderation.tokens import issue_token
+
+TEST_DATABASE_URL = os.environ.get("MODERATION_TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL")
+
+ARTICLE_ID = "a-film-review"
+
+
+def _base_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "MIN_FILL_SECONDS": 0,
+        "RATELIMIT_ENABLED": False,
+        "ALLOWED_ORIGINS": ["http://blog.example"],
+        "REDIS_URL": TEST_REDIS_URL,
+        # Rate-limit counters in a shared Redis must not leak from one test to the next.
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Run the migrations once on an empty database; tests start from a copy or a wipe."""
+    if TEST_DATABASE_URL:
+        engine = create_engine(TEST_DATABASE_URL)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        except Exception as exc:  # pragma: no cover - a CI misconfiguration
+            raise RuntimeError(
+                f"MODERATION_TEST_DATABASE_URL is set but unreachable: {exc}"
+            ) from exc
+        finally:
+            engine.dispose()
+        url = TEST_DATABASE_URL
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("template") / "template.sqlite3")
+    app = create_app(_base_config(tmp_path_factory.mktemp("instance"), url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _wipe_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
+        if tables:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def make_app(migrated_template: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build an app on a fresh, migrated database, with config overrides."""
+    if TEST_DATABASE_URL:
+        _wipe_postgres(TEST_DATABASE_URL)
+        url = TEST_DATABASE_URL
+    else:
+        template = Path(migrated_template.removeprefix("sqlite:///"))
+        target = tmp_path / "test.sqlite3"
+        shutil.copy(template, target)
+        url = "sqlite:///" + str(target)
+    apps: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        config = _base_config(tmp_path, url)
+        config.update(overrides)
+        app = create_app(config)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def article(app: Flask) -> Article:
+    article = domain.create_article(
+        ARTICLE_ID, title="A film review", url="http://blog.example/review"
+    )
+    db.session.commit()
+    return article
+
+
+@pytest.fixture
+def make_comment(app: Flask, article: Article) -> Callable[..., Comment]:
+    """Store a comment straight through the domain, with any status."""
+    counter = iter(range(1, 10_000))
+
+    def factory(
+        status: Status = Status.PENDING,
+        *,
+        body: str | None = None,
+        name: str = "Reader",
+        email: str | None = None,
+        parent: Comment | None = None,
+        article_id: str | None = None,
+    ) -> Comment:
+        n = next(counter)
+        target = db.session.get(Article, article_id) if article_id else article
+        assert target is not None
+        comment = domain.submit_comment(
+            target,
+            domain.Submission(
+                name=name,
+                email=email or f"reader{n}@example.org",
+                website="",
+                body=body or f"Comment number {n}",
+                parent_id=parent.id if parent else None,
+            ),
+        )
+        if status != Status.PENDING:
+            domain.set_status(comment, status, None)
+        db.session.commit()
+        return comment
+
+    return factory
+
+
+@pytest.fixture
+def make_moderator(app: Flask) -> Callable[..., Moderator]:
+    def factory(
+        email: str = "mod@example.com", password: str = "correct horse battery", active: bool = True
+    ) -> Moderator:
+        moderator = Moderator(email=email, password_hash=hash_password(password), active=active)
+        db.session.add(moderator)
+        db.session.commit()
+        return moderator
+
+    return factory
+
+
+@pytest.fixture
+def form_token(app: Flask) -> Callable[[str], str]:
+    return lambda article_id=ARTICLE_ID: issue_token(app.config["SECRET_KEY"], article_id)
+
+
+# --- a live server for browser tests ----------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int | None = None) -> None:
+        self.app = app
+        self.port = port or free_port()
+        self.url = f"http://{host}:{self.port}"
+        self._server: BaseWSGIServer = make_server(host, self.port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server_factory() -> Iterator[Callable[..., LiveServer]]:
+    servers: list[LiveServer] = []
+
+    def factory(app: Flask, host: str = "127.0.0.1", port: int | None = None) -> LiveServer:
+        server = LiveServer(app, host, port).start()
+        servers.append(server)
+        return server
+
+    yield factory
+    for server in servers:
+        server.stop()

@@ -1,0 +1,22 @@
+"""Small helpers shared by the test modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+
+def post_comment(
+    client: FlaskClient, token: str, article_id: str = "a-film-review", **fields: Any
+) -> TestResponse:
+    data: dict[str, Any] = {
+        "name": "Ada Reader",
+        "email": "ada@example.org",
+        "body": "What a film.",
+        "token": token,
+    }
+    data.update(fields)
+    data = {k: v for k, v in data.items() if v is not None}
+    return client.post(f"/api/articles/{article_id}/comments", json=data)
