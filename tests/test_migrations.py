@@ -1,0 +1,25 @@
+"""The migrations build exactly the schema the models describe, on every backend."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+
+from moderation.extensions import db
+
+
+def test_migrated_schema_matches_the_models(app: Flask) -> None:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(app: Flask) -> None:
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect() as connection:
+        pragma = connection.exec_driver_sql
+        assert pragma("PRAGMA journal_mode").scalar() == "wal"
+        assert pragma("PRAGMA busy_timeout").scalar() == 5000
+        assert pragma("PRAGMA foreign_keys").scalar() == 1
