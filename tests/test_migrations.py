@@ -23,3 +23,22 @@ def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(app: Flask) -> None:
         assert pragma("PRAGMA journal_mode").scalar() == "wal"
         assert pragma("PRAGMA busy_timeout").scalar() == 5000
         assert pragma("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_approved_comments_in_order_is_one_index_range_scan(app: Flask) -> None:
+    if db.engine.dialect.name != "sqlite":
+        return
+    from moderation.models import Comment, Status
+
+    query = (
+        db.select(Comment)
+        .where(Comment.article_id == "x", Comment.status == Status.APPROVED)
+        .order_by(Comment.created_at, Comment.id)
+    )
+    sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect() as connection:
+        plan = " | ".join(
+            row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
+        )
+    assert "USING INDEX ix_comment_article_status_created" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
