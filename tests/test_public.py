@@ -367,3 +367,16 @@ def test_names_and_websites_are_escaped(
     make_comment(Status.APPROVED, name='<img src=x onerror="alert(1)">')
     page = client.get("/embed/a-film-review").get_data(as_text=True)
     assert "<img src=x" not in page and "&lt;img src=x" in page
+
+
+def test_unexpected_failure_is_a_json_500_without_details(make_app: Callable[..., Flask]) -> None:
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/api/boom")
+    def boom() -> str:
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/api/boom")
+    assert response.status_code == 500 and response.is_json
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert "went wrong" in response.json["error"]
