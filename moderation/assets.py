@@ -17,6 +17,7 @@ ASSETS = {
     "embed.js": "text/javascript",
     "embed-frame.js": "text/javascript",
     "widget.css": "text/css",
+    "embed-page.css": "text/css",
 }
 
 

@@ -390,3 +390,35 @@ def test_the_demo_page_works_on_the_default_same_origin_setup(
     with app.app_context():
         stored = db.session.scalar(db.select(Comment))
         assert stored is not None and stored.article_id == "miracle-in-cell-no-7"
+
+
+# --- looks ------------------------------------------------------------------------
+
+
+def test_theming_dark_scheme_and_phone_width(make_sites: Callable[..., Sites], page: Any) -> None:
+    sites = make_sites()
+    add_comment(sites.app, "themed", "A comment with a rather long " + "word" * 30)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.emulate_media(color_scheme="dark")
+    url = sites.publish(
+        "/themed",
+        "<style>:root { --mc-accent: rgb(1, 2, 3); }"
+        " #pinned { color-scheme: light; }</style>"
+        + sites.snippet("themed")
+        + '<div id="pinned" data-comments="themed"></div>',
+    )
+    page.goto(url)
+    expect_text(page, "#pinned .mc-count", "1 comment")
+
+    def style(selector: str, prop: str) -> str:
+        return str(
+            page.locator(selector).first.evaluate("(el, prop) => getComputedStyle(el)[prop]", prop)
+        )
+
+    assert style("[data-comments=themed] button", "backgroundColor") == "rgb(1, 2, 3)"
+    # Dark by default (the reader prefers it), light where the blog pins it.
+    assert style("[data-comments=themed] .mc-widget", "backgroundColor") == "rgb(13, 17, 23)"
+    assert style("#pinned .mc-widget", "backgroundColor") == "rgb(255, 255, 255)"
+    # Readable on a phone: nothing wider than the screen, fields big enough not to zoom.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert style("[data-comments=themed] textarea", "fontSize") == "16px"
