@@ -289,6 +289,35 @@ def test_a_fast_reader_waits_for_the_minimum_fill_time_instead_of_an_error(
     assert page.locator(".mc-error").count() == 0
 
 
+def test_an_expired_form_is_renewed_and_sent_without_bothering_the_reader(
+    make_sites: Callable[..., Sites], page: Any
+) -> None:
+    sites = make_sites(FORM_TOKEN_MAX_AGE=1)
+    page.goto(sites.publish("/post", sites.snippet("slow")))
+    fill(page, "Written slowly, over a cup of tea")
+    page.wait_for_timeout(2100)  # the token handed out with the widget is now too old
+    page.get_by_role("button", name="Post comment").click()
+    expect_text(page, "[role=status]", "awaiting moderation")
+    assert page.locator(".mc-error").count() == 0
+
+
+def test_a_refusal_of_the_whole_post_is_shown_in_the_status(
+    make_sites: Callable[..., Sites], page: Any
+) -> None:
+    sites = make_sites()
+    add_comment(sites.app, "closing", "Before closing")
+    page.goto(sites.publish("/post", sites.snippet("closing")))
+    fill(page, "Too late")
+    with sites.app.app_context():
+        article = domain.get_article("closing")
+        assert article is not None
+        domain.set_article_closed(article, True)
+        db.session.commit()
+    page.get_by_role("button", name="Post comment").click()
+    expect_text(page, "[role=status]", "Comments are closed for this article.")
+    assert page.locator(".mc-pending").count() == 0
+
+
 def test_several_widgets_and_counts_on_one_page(
     make_sites: Callable[..., Sites], page: Any
 ) -> None:
