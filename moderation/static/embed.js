@@ -133,14 +133,13 @@
         const holder = document.createElement("template");
         holder.innerHTML = answer.comment_html; // the server's rendering, marked pending
         const item = holder.content.firstElementChild;
-        let list = parent
-          ? root.getElementById("comment-" + parent).querySelector(":scope > ol")
-          : $(".mc-widget > ol");
+        const under = parent && root.getElementById("comment-" + parent);
+        let list = under ? under.querySelector(":scope > ol") : $(".mc-widget > ol");
         if (!list) {
-          list = make("ol", parent ? "mc-thread mc-replies" : "mc-thread");
-          if (parent) root.getElementById("comment-" + parent).append(list);
-          else ($(".mc-empty") || $(".mc-count")).after(list);
-          if (!parent && $(".mc-empty")) $(".mc-empty").remove();
+          list = make("ol", under ? "mc-thread mc-replies" : "mc-thread");
+          if (under) under.append(list);
+          else $(".mc-count").after(list);
+          $(".mc-empty")?.remove();
         }
         list.append(item);
         form.elements.body.value = "";
