@@ -185,6 +185,21 @@ def approved_count(article_id: str) -> int:
     )
 
 
+def approved_counts(article_ids: list[str]) -> dict[str, int]:
+    """Published-comment counts of several articles at once (0 for unknown ones)."""
+    counts = dict.fromkeys(article_ids, 0)
+    if not counts:
+        return counts
+    rows = db.session.execute(
+        select(Comment.article_id, func.count())
+        .where(Comment.article_id.in_(list(counts)), Comment.status == Status.APPROVED)
+        .group_by(Comment.article_id)
+    )
+    for article_id, count in rows:
+        counts[article_id] = int(count)
+    return counts
+
+
 @dataclass
 class ThreadNode:
     comment: Comment

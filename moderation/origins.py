@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Response, current_app, request
 
 CORS_PATH_PREFIXES = ("/api/",)
+# The comments fragment, fetched by embed.js from the blog's page.
+CORS_PATH_SUFFIXES = ("/fragment",)
 
 
 def allowed_origins() -> list[str]:
@@ -23,9 +25,16 @@ def origin_allowed(origin: str | None) -> bool:
     return origin == own_origin() or origin in allowed_origins() or "*" in allowed_origins()
 
 
+def cors_applies(path: str) -> bool:
+    """The API and the embed fragments answer cross-origin requests; pages do not."""
+    return path.startswith(CORS_PATH_PREFIXES) or (
+        path.startswith("/embed/") and path.endswith(CORS_PATH_SUFFIXES)
+    )
+
+
 def add_cors_headers(response: Response) -> Response:
-    """CORS on the API, only for allowed origins. Credentials are never needed."""
-    if not request.path.startswith(CORS_PATH_PREFIXES):
+    """CORS on the API and fragments, only for allowed origins. Never with credentials."""
+    if not cors_applies(request.path):
         return response
     response.vary.add("Origin")
     origin = request.headers.get("Origin")

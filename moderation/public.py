@@ -1,4 +1,5 @@
-"""What the blogs and their readers see: the embed page and the JSON API.
+"""What the blogs and their readers see: the embed page, its fragment, the widget
+script, the JSON API and the demo blog page.
 
 Nothing here needs a cookie: the comment POST is proven by a signed form token.
 """
@@ -20,10 +21,11 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from . import assets, avatars, spam
 from . import comments as domain
-from . import spam
 from .errors import error_response
 from .extensions import csrf, db, limiter
 from .forms import CommentForm
@@ -37,6 +39,13 @@ bp.after_app_request(add_cors_headers)
 
 COMMENT_FIELDS = ("name", "email", "website", "body", "parent_id", "token", "homepage")
 ARTICLE_FIELDS = ("title", "url")
+MAX_COUNT_ARTICLES = 100
+DEMO_ARTICLE_ID = "miracle-in-cell-no-7"
+# /embed.js is revalidated every few minutes, so a new release reaches every blog soon;
+# the content-hashed /v/<digest>/<name> URLs never change and are kept for a year.
+EMBED_JS_CACHE = "public, max-age=600"
+IMMUTABLE = "public, max-age=31536000, immutable"
+THANKS = "Thank you! Your comment is awaiting moderation."
 
 
 def _post_rate_limit() -> str:
@@ -63,6 +72,25 @@ class SubmissionRefused(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+# --- template helpers -------------------------------------------------------------
+
+
+@bp.app_template_filter("avatar")
+def avatar_filter(comment: Comment) -> Markup:
+    """The commenter's avatar: an identicon keyed with the secret, never the email."""
+    config = current_app.config
+    return avatars.avatar(
+        comment.email, str(config["SECRET_KEY"]), gravatar=bool(config["GRAVATAR"])
+    )
+
+
+@bp.app_template_global()
+def asset_url(name: str, external: bool = False) -> str:
+    """The immutable, content-hashed URL of a widget asset."""
+    digest = assets.load(name).digest
+    return url_for("public.versioned_asset", digest=digest, name=name, _external=external)
 
 
 # --- helpers ----------------------------------------------------------------------
@@ -163,6 +191,30 @@ def _submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) ->
     return comment
 
 
+def _reply_target(comments: list[Comment], form: CommentForm) -> Comment | None:
+    """The published comment the no-JS form answers (``?reply_to=`` or a re-shown form)."""
+    wanted = form.parent_id.data or request.args.get("reply_to", type=int)
+    return next((c for c in comments if c.id == wanted), None) if wanted else None
+
+
+def _render_fragment(
+    template: str, article_id: str, *, form: CommentForm, notice: str = "", external: bool
+) -> str:
+    article = _article_view(article_id)
+    comments = domain.approved_comments(article.id)
+    return render_template(
+        template,
+        article=article,
+        thread=domain.build_thread(comments),
+        count=len(comments),
+        form=form,
+        notice=notice,
+        reply_to=_reply_target(comments, form),
+        max_depth=int(current_app.config["MAX_THREAD_DEPTH"]),
+        external=external,
+    )
+
+
 def _embed_response(
     article_id: str,
     *,
@@ -170,24 +222,17 @@ def _embed_response(
     notice: str = "",
     status: int = 200,
 ) -> Response:
-    article = _article_view(article_id)
-    thread = domain.build_thread(domain.approved_comments(article.id))
     if form is None:
         form = CommentForm(formdata=None)
     if not form.token.data or form.token.errors:
-        form.token.data = issue_token(current_app.config["SECRET_KEY"], article.id)
-    html = render_template(
-        "embed/page.html",
-        article=article,
-        thread=thread,
-        count=domain.approved_count(article.id),
-        form=form,
-        notice=notice,
-        max_depth=int(current_app.config["MAX_THREAD_DEPTH"]),
-    )
+        form.token.data = issue_token(current_app.config["SECRET_KEY"], article_id)
+    html = _render_fragment("embed/page.html", article_id, form=form, notice=notice, external=False)
     response = Response(html, status=status, mimetype="text/html")
+    img_src = "img-src 'self' data:"
+    if current_app.config["GRAVATAR"]:
+        img_src += " " + avatars.GRAVATAR_ORIGIN
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+        f"default-src 'none'; style-src 'self'; script-src 'self'; {img_src}; "
         "form-action 'self'; base-uri 'none'; " + frame_ancestors()
     )
     response.headers["Cache-Control"] = "no-store"
@@ -199,10 +244,7 @@ def _embed_response(
 
 @bp.get("/embed/<article_id>")
 def embed_page(article_id: str) -> Response:
-    notice = ""
-    if request.args.get("posted"):
-        notice = "Thank you! Your comment is awaiting moderation."
-    return _embed_response(article_id, notice=notice)
+    return _embed_response(article_id, notice=THANKS if request.args.get("posted") else "")
 
 
 @bp.post("/embed/<article_id>")
@@ -220,6 +262,69 @@ def embed_post(article_id: str) -> ResponseReturnValue:
     return redirect(target + "#leave-reply", code=303)
 
 
+@bp.get("/embed/<article_id>/fragment")
+def embed_fragment(article_id: str) -> Response:
+    """Just the comments and the form, as HTML with absolute URLs.
+
+    The script widget puts it in a shadow root; a dynamic blog or a static-site build
+    can include it server-side. It carries no form token (the widget fetches one when
+    it renders), so it is revalidated cheaply with its ETag.
+    """
+    html = _render_fragment(
+        "embed/fragment.html", article_id, form=CommentForm(formdata=None), external=True
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    response.make_conditional(request)
+    return response
+
+
+# --- the widget script and its assets ---------------------------------------------
+
+
+def _asset_response(asset: assets.Asset, cache_control: str) -> Response:
+    response = Response(asset.body, mimetype=asset.mimetype)
+    response.headers["Cache-Control"] = cache_control
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.set_etag(asset.digest)
+    response.make_conditional(request)
+    return response
+
+
+@bp.get("/embed.js")
+def embed_js() -> Response:
+    """The widget: a short cache lifetime and an ETag; the pinned URL in ``Link``."""
+    asset = assets.load("embed.js")
+    response = _asset_response(asset, EMBED_JS_CACHE)
+    pinned = url_for("public.versioned_asset", digest=asset.digest, name=asset.name, _external=True)
+    response.headers["Link"] = f'<{pinned}>; rel="canonical"'
+    return response
+
+
+@bp.get("/v/<digest>/<name>")
+def versioned_asset(digest: str, name: str) -> ResponseReturnValue:
+    """A widget asset under its content hash, kept a year; an old hash moves on."""
+    try:
+        asset = assets.load(name)
+    except KeyError:
+        abort(404)
+    if digest != asset.digest:
+        response = redirect(url_for("public.versioned_asset", digest=asset.digest, name=name))
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+    return _asset_response(asset, IMMUTABLE)
+
+
+# --- the demo blog ----------------------------------------------------------------
+
+
+@bp.get("/demo")
+def demo() -> str:
+    """A blog page with the widget embedded through the real snippet."""
+    return render_template("demo.html", article_id=DEMO_ARTICLE_ID)
+
+
 # --- the JSON API -----------------------------------------------------------------
 
 
@@ -234,6 +339,22 @@ def api_comments(article_id: str) -> ResponseReturnValue:
         comments=[domain.public_comment(c) for c in comments],
     )
     # Always revalidated, so an approval shows at once; unchanged lists cost a 304.
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/api/counts")
+def api_counts() -> ResponseReturnValue:
+    """Approved-comment counts of several articles: ``?article=a&article=b``."""
+    article_ids = list(dict.fromkeys(request.args.getlist("article")))
+    if not article_ids:
+        abort(400, "Name at least one article: /api/counts?article=ID.")
+    if len(article_ids) > MAX_COUNT_ARTICLES:
+        abort(400, f"Ask for at most {MAX_COUNT_ARTICLES} articles at once.")
+    if not all(domain.is_valid_article_id(a) for a in article_ids):
+        abort(400, "An article id is 1 to 200 letters, digits, '.', '_' or '-'.")
+    response = jsonify(counts=domain.approved_counts(article_ids))
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
     return response.make_conditional(request)
@@ -263,12 +384,15 @@ def api_post_comment(article_id: str) -> Response | tuple[Response, int]:
         return error_response(exc.status, exc.message)
     except domain.DomainError as exc:
         return error_response(400, exc.message, errors=form.errors_by_field())
+    # The same template as every other comment, marked as pending, for the reader alone.
+    rendered = render_template("embed/pending.html", comment=comment, article=comment.article)
     return (
         jsonify(
             id=comment.id,
             status="pending",
-            message="Thank you! Your comment is awaiting moderation.",
+            message=THANKS,
             comment=domain.public_comment(comment),
+            comment_html=rendered.strip(),
         ),
         202,
     )

@@ -1,0 +1,64 @@
+"""Identicons: the same picture for the same email, and no way back to the email."""
+
+import re
+
+from moderation.avatars import avatar, gravatar_img, identicon_svg, identity_digest
+
+EMAIL = "Reader.Name+films@Example.org"
+
+
+def cells(svg: str) -> str:
+    match = re.search(r' d="([^"]+)"', svg)
+    assert match
+    return match.group(1)
+
+
+def test_same_email_and_secret_give_the_same_picture() -> None:
+    assert identicon_svg(EMAIL, "secret") == identicon_svg(EMAIL, "secret")
+    # Case and surrounding spaces do not make another person.
+    assert identicon_svg(f"  {EMAIL.lower()} ", "secret") == identicon_svg(EMAIL, "secret")
+
+
+def test_different_emails_give_different_pictures() -> None:
+    pictures = {identicon_svg(f"reader{n}@example.org", "secret") for n in range(50)}
+    assert len(pictures) == 50
+    patterns = {cells(svg) for svg in pictures}
+    assert len(patterns) > 40  # the pattern alone tells most people apart
+
+
+def test_another_secret_gives_another_picture() -> None:
+    assert identicon_svg(EMAIL, "secret") != identicon_svg(EMAIL, "another secret")
+    assert identity_digest(EMAIL, "a") != identity_digest(EMAIL, "b")
+
+
+def test_output_holds_no_email_and_no_plain_hash_of_it() -> None:
+    import hashlib
+
+    svg = str(identicon_svg(EMAIL, "secret"))
+    normalized = EMAIL.lower()
+    for secret_part in (EMAIL, normalized, "Reader.Name", "example.org", "@"):
+        assert secret_part.lower() not in svg.lower()
+    for algorithm in ("md5", "sha1", "sha256"):
+        digest = hashlib.new(algorithm, normalized.encode()).hexdigest()
+        assert digest[:8] not in svg
+    assert identity_digest(EMAIL, "secret").hex()[:8] not in svg
+
+
+def test_identicon_is_a_decorative_inline_svg_that_is_mirrored() -> None:
+    svg = str(identicon_svg(EMAIL, "secret"))
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert 'aria-hidden="true"' in svg and "<script" not in svg and "href" not in svg
+    squares = re.findall(r"M(\d) (\d)h1v1h-1z", cells(svg))
+    assert squares
+    grid = {(int(x), int(y)) for x, y in squares}
+    assert grid == {(4 - x, y) for x, y in grid}  # left and right halves mirror
+
+
+def test_gravatar_only_when_asked_and_without_the_email() -> None:
+    assert "<svg" in avatar(EMAIL, "secret")
+    assert "gravatar" not in avatar(EMAIL, "secret")
+    img = str(avatar(EMAIL, "secret", gravatar=True))
+    assert img == str(gravatar_img(EMAIL))
+    assert img.startswith('<img class="mc-avatar" src="https://gravatar.com/avatar/')
+    assert 'alt=""' in img and 'referrerpolicy="no-referrer"' in img
+    assert EMAIL.lower() not in img.lower() and "example.org" not in img

@@ -1,0 +1,453 @@
+"""The script widget in Chromium: a blog on one origin, the comment service on another."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask, abort
+from playwright.sync_api import expect
+
+from moderation import comments as domain
+from moderation.extensions import db
+from moderation.models import Comment, Status
+
+pytestmark = pytest.mark.browser
+
+READER_EMAIL = "reader-7c1e@example.org"
+
+
+@dataclass
+class Sites:
+    """The comment service (``app``, ``url``) and a static blog on another origin."""
+
+    app: Flask
+    url: str
+    blog_url: str
+    pages: dict[str, str] = field(default_factory=dict)
+
+    def snippet(self, article_id: str, title: str = "A film review") -> str:
+        return (
+            f'<div data-comments="{article_id}" data-title="{title}"></div>'
+            f'<noscript><iframe src="{self.url}/embed/{article_id}" title="Comments"'
+            ' style="width:100%;height:40rem;border:0"></iframe></noscript>'
+        )
+
+    def script(self) -> str:
+        return f'<script src="{self.url}/embed.js" async></script>'
+
+    def publish(self, path: str, body: str) -> str:
+        """Put a static HTML page on the blog; returns its URL."""
+        self.pages[path] = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>A blog</title></head><body><main><h1>A blog post</h1>{body}</main>"
+            f"{self.script()}</body></html>"
+        )
+        return self.blog_url + path
+
+
+def blog_server(live_server_factory: Callable[..., Any], pages: dict[str, str]) -> Any:
+    blog = Flask(__name__)
+
+    @blog.get("/<path:path>")
+    @blog.get("/", defaults={"path": ""})
+    def serve(path: str) -> str:
+        if "/" + path not in pages:
+            abort(404)
+        return pages["/" + path]
+
+    return live_server_factory(blog)
+
+
+@pytest.fixture
+def make_sites(
+    make_app: Callable[..., Flask], live_server_factory: Callable[..., Any]
+) -> Iterator[Callable[..., Sites]]:
+    def factory(**config: Any) -> Sites:
+        pages: dict[str, str] = {}
+        blog = blog_server(live_server_factory, pages)
+        config.setdefault("ALLOWED_ORIGINS", [blog.url])
+        app = make_app(**config)
+        server = live_server_factory(app)
+        return Sites(app, server.url, blog.url, pages)
+
+    yield factory
+
+
+def add_comment(app: Flask, article_id: str, body: str, **kwargs: Any) -> int:
+    """An approved comment, stored through the domain."""
+    with app.app_context():
+        article = domain.get_article(article_id) or domain.create_article(article_id)
+        comment = domain.submit_comment(
+            article,
+            domain.Submission(
+                name=kwargs.pop("name", "Earlier Reader"),
+                email=kwargs.pop("email", "earlier@example.org"),
+                website=kwargs.pop("website", ""),
+                body=body,
+                parent_id=kwargs.pop("parent_id", None),
+            ),
+        )
+        domain.approve(comment)
+        db.session.commit()
+        return comment.id
+
+
+def approve_all(app: Flask) -> None:
+    with app.app_context():
+        for comment in db.session.scalars(db.select(Comment)):
+            domain.approve(comment)
+        db.session.commit()
+
+
+def whole_dom(page: Any) -> str:
+    """The page's HTML with every open shadow root's HTML, and every field's value."""
+    return str(
+        page.evaluate(
+            """() => {
+              const parts = [document.documentElement.outerHTML];
+              const walk = (root) => root.querySelectorAll('*').forEach((el) => {
+                if ('value' in el && typeof el.value === 'string') parts.push(el.value);
+                if (el.shadowRoot) { parts.push(el.shadowRoot.innerHTML); walk(el.shadowRoot); }
+              });
+              walk(document);
+              return parts.join('\\n');
+            }"""
+        )
+    )
+
+
+def fill(page: Any, body: str, name: str = "Blog Reader", email: str = READER_EMAIL) -> None:
+    page.get_by_role("textbox", name="Comment", exact=True).fill(body)
+    page.get_by_role("textbox", name="Name", exact=True).fill(name)
+    page.get_by_role("textbox", name="Email", exact=True).fill(email)
+
+
+def shadow_focus(page: Any, host: str = "[data-comments]") -> str:
+    """What has the keyboard focus inside the widget: e.g. 'TEXTAREA body'."""
+    return str(
+        page.evaluate(
+            """(host) => {
+              const el = document.querySelector(host).shadowRoot.activeElement;
+              return el ? `${el.tagName} ${el.name || el.className || el.textContent.trim()}` : '';
+            }""",
+            host,
+        )
+    )
+
+
+# --- the reader's whole journey ---------------------------------------------------
+
+
+def test_reader_posts_from_another_origin_and_sees_it_after_approval(
+    make_sites: Callable[..., Sites], page: Any
+) -> None:
+    sites = make_sites()
+    url = sites.publish(
+        "/post",
+        '<p><a href="#c" data-comments-count="review">comments</a></p>' + sites.snippet("review"),
+    )
+    responses: list[Any] = []
+    page.on("response", lambda response: responses.append(response))
+    seen: list[str] = []
+
+    def read_responses() -> None:
+        """Every answer's body and headers so far (bodies are gone after a reload)."""
+        while responses:
+            response = responses.pop()
+            body = b"" if 300 <= response.status < 400 else response.body()
+            seen.append(f"{response.url} {response.all_headers()} {body!r}")
+
+    page.goto(url)
+    expect_text(page, ".mc-count", "0 comments")
+    assert page.locator("[data-comments-count]").inner_text() == "0 comments"
+    fill(page, "The *cell* scenes made me laugh and cry.")
+    page.get_by_role("button", name="Post comment").click()
+
+    status = page.get_by_role("status")
+    expect_text(page, "[role=status]", "awaiting moderation")
+    assert "awaiting moderation" in status.inner_text()
+    mine = page.locator(".mc-pending")
+    assert "The cell scenes made me laugh and cry." in mine.inner_text()
+    assert "awaiting moderation" in mine.locator(".mc-badge").inner_text()
+    assert mine.locator("em").inner_text() == "cell"  # the server's rendering
+    assert page.url == url  # no reload
+
+    with sites.app.app_context():
+        stored = db.session.scalar(db.select(Comment))
+        assert stored is not None and stored.status is Status.PENDING
+        assert stored.email == READER_EMAIL and stored.article.title == "A film review"
+    read_responses()
+    approve_all(sites.app)
+
+    page.reload()
+    expect_text(page, ".mc-count", "1 comment")
+    published = page.locator(".mc-comment")
+    assert published.count() == 1 and page.locator(".mc-pending").count() == 0
+    assert "Blog Reader" in published.inner_text()
+    assert published.locator("svg.mc-avatar").count() == 1
+    expect_text(page, "[data-comments-count]", "1 comment")
+
+    assert READER_EMAIL not in whole_dom(page)
+    read_responses()
+    # The blog page, embed.js, fragment, form token, CSS, counts (twice), the post.
+    assert len(seen) >= 12
+    assert any("/comments" in text and "awaiting moderation" in text for text in seen)
+    for text in seen:
+        assert READER_EMAIL not in text
+
+
+def expect_text(page: Any, selector: str, text: str) -> None:
+    """Wait until the element (found through shadow roots) shows the text."""
+    expect(page.locator(selector).first).to_contain_text(text)
+
+
+def test_field_errors_show_inline_next_to_their_fields(
+    make_sites: Callable[..., Sites], page: Any
+) -> None:
+    sites = make_sites()
+    page.goto(sites.publish("/post", sites.snippet("errors")))
+    button = page.get_by_role("button", name="Post comment")
+    button.click()
+    expect_text(page, "#body-error", "Please write a comment.")
+    body = page.get_by_role("textbox", name="Comment", exact=True)
+    assert body.get_attribute("aria-invalid") == "true"
+    assert body.get_attribute("aria-describedby") == "body-error"
+    assert page.locator("#name-error").inner_text() == "Please enter your name."
+    assert page.locator("#email-error").inner_text() == "Please enter your email address."
+    assert page.locator("#website-error").count() == 0
+    assert "correct the marked fields" in page.get_by_role("status").inner_text()
+    assert shadow_focus(page) == "TEXTAREA body"  # the first field to fix
+
+    fill(page, "Now with text", email="not-an-email")
+    page.get_by_role("textbox", name="Website").fill("javascript:alert(1)")
+    button.click()
+    expect_text(page, "#email-error", "valid email")
+    assert page.locator(".mc-error").count() == 2  # email and website; old ones cleared
+    assert "http://" in page.locator("#website-error").inner_text()
+    assert body.get_attribute("aria-invalid") is None
+    assert shadow_focus(page) == "INPUT email"
+    with sites.app.app_context():
+        assert db.session.scalar(db.select(Comment)) is None
+
+
+def test_reply_by_keyboard_nests_the_pending_reply_up_to_the_maximum_depth(
+    make_sites: Callable[..., Sites], page: Any
+) -> None:
+    sites = make_sites(MAX_THREAD_DEPTH=2)
+    top = add_comment(sites.app, "thread", "Top-level thought", name="Ann")
+    add_comment(sites.app, "thread", "Second-level answer", name="Bo", parent_id=top)
+    page.goto(sites.publish("/post", sites.snippet("thread")))
+    expect_text(page, ".mc-count", "2 comments")
+    # Depth 2 is the maximum: only the top-level comment can be answered.
+    assert page.locator(".mc-reply-link").count() == 1
+
+    reply = page.get_by_role("link", name="Reply to Ann")
+    reply.focus()
+    page.keyboard.press("Enter")
+    assert shadow_focus(page) == "TEXTAREA body"
+    assert "Leave a reply to Ann" in page.locator("#mc-form-title").inner_text()
+    assert page.locator(f"#comment-{top} > form").count() == 1  # under the comment
+
+    # Cancel by keyboard puts the form back and the focus on the reply link.
+    page.get_by_role("link", name="Cancel reply").focus()
+    page.keyboard.press("Enter")
+    assert page.locator(f"#comment-{top} > form").count() == 0
+    assert page.locator("#mc-form-title .mc-replying").is_hidden()
+    assert shadow_focus(page).startswith("A mc-reply-link")
+
+    page.keyboard.press("Enter")
+    page.keyboard.type("A reply typed at the keyboard")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Keyboard Kim")
+    page.keyboard.press("Tab")
+    page.keyboard.type("kim@example.org")
+    page.keyboard.press("Enter")  # submits the form
+    expect_text(page, "[role=status]", "awaiting moderation")
+    pending = page.locator(f"#comment-{top} > ol.mc-replies > li.mc-pending")
+    assert "A reply typed at the keyboard" in pending.inner_text()
+    assert page.locator(f"#comment-{top} > form").count() == 0  # the form went home
+    with sites.app.app_context():
+        stored = db.session.scalar(db.select(Comment).where(Comment.author_name == "Keyboard Kim"))
+        assert stored is not None and stored.parent_id == top
+
+
+def test_a_fast_reader_waits_for_the_minimum_fill_time_instead_of_an_error(
+    make_sites: Callable[..., Sites], page: Any
+) -> None:
+    sites = make_sites(MIN_FILL_SECONDS=1.5)
+    page.goto(sites.publish("/post", sites.snippet("quick")))
+    started = time.monotonic()
+    fill(page, "Typed in a hurry")
+    page.get_by_role("button", name="Post comment").click()
+    expect_text(page, "[role=status]", "awaiting moderation")
+    assert time.monotonic() - started >= 1.0
+    assert page.locator(".mc-error").count() == 0
+
+
+def test_an_expired_form_is_renewed_and_sent_without_bothering_the_reader(
+    make_sites: Callable[..., Sites], page: Any
+) -> None:
+    sites = make_sites(FORM_TOKEN_MAX_AGE=1)
+    page.goto(sites.publish("/post", sites.snippet("slow")))
+    fill(page, "Written slowly, over a cup of tea")
+    page.wait_for_timeout(2100)  # the token handed out with the widget is now too old
+    page.get_by_role("button", name="Post comment").click()
+    expect_text(page, "[role=status]", "awaiting moderation")
+    assert page.locator(".mc-error").count() == 0
+
+
+def test_a_refusal_of_the_whole_post_is_shown_in_the_status(
+    make_sites: Callable[..., Sites], page: Any
+) -> None:
+    sites = make_sites()
+    add_comment(sites.app, "closing", "Before closing")
+    page.goto(sites.publish("/post", sites.snippet("closing")))
+    fill(page, "Too late")
+    with sites.app.app_context():
+        article = domain.get_article("closing")
+        assert article is not None
+        domain.set_article_closed(article, True)
+        db.session.commit()
+    page.get_by_role("button", name="Post comment").click()
+    expect_text(page, "[role=status]", "Comments are closed for this article.")
+    assert page.locator(".mc-pending").count() == 0
+
+
+def test_several_widgets_and_counts_on_one_page(
+    make_sites: Callable[..., Sites], page: Any
+) -> None:
+    sites = make_sites()
+    add_comment(sites.app, "first", "On the first post")
+    add_comment(sites.app, "second", "On the second post")
+    add_comment(sites.app, "second", "Also on the second")
+    index = "".join(
+        f'<p>{name}: <span data-comments-count="{name}">…</span></p>'
+        for name in ("first", "second", "never-commented")
+    )
+    page.goto(
+        sites.publish(
+            "/", index + sites.snippet("first", "First") + sites.snippet("second", "Second")
+        )
+    )
+    expect_text(page, "[data-comments-count=second]", "2 comments")
+    counts = page.locator("[data-comments-count]").all_inner_texts()
+    assert counts == ["1 comment", "2 comments", "0 comments"]
+    first, second = page.locator("[data-comments]").all()
+    expect_text(page, "[data-comments=second] .mc-thread", "Also on the second")
+    expect_text(page, "[data-comments=first] .mc-thread", "On the first post")
+    assert first.locator(".mc-comment").all_inner_texts()[0].count("post") == 1
+    assert second.locator(".mc-comment").count() == 2
+
+    second.get_by_role("textbox", name="Comment", exact=True).fill("Only for the second")
+    second.get_by_role("textbox", name="Name", exact=True).fill("Two")
+    second.get_by_role("textbox", name="Email", exact=True).fill("two@example.org")
+    second.get_by_role("button", name="Post comment").click()
+    expect_text(page, "[data-comments=second] [role=status]", "awaiting moderation")
+    assert first.locator(".mc-pending").count() == 0
+    with sites.app.app_context():
+        stored = db.session.scalar(db.select(Comment).where(Comment.author_name == "Two"))
+        assert stored is not None and stored.article_id == "second"
+
+
+# --- without the script -----------------------------------------------------------
+
+
+def test_the_noscript_iframe_posts_too(make_sites: Callable[..., Sites], browser: Any) -> None:
+    sites = make_sites()
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(sites.publish("/post", sites.snippet("nojs")))
+        frame = page.frame_locator("iframe")
+        frame.get_by_role("textbox", name="Comment", exact=True).fill("No script at all")
+        frame.get_by_role("textbox", name="Name", exact=True).fill("Plain Reader")
+        frame.get_by_role("textbox", name="Email", exact=True).fill("plain@example.org")
+        frame.get_by_role("button", name="Post comment").click()
+        frame.get_by_text("awaiting moderation").wait_for()
+        assert page.locator("[data-comments]").inner_html() == ""  # no widget ran
+    finally:
+        context.close()
+    with sites.app.app_context():
+        stored = db.session.scalar(db.select(Comment))
+        assert stored is not None and stored.author_name == "Plain Reader"
+        assert stored.status is Status.PENDING
+
+
+def test_an_embed_iframe_grows_to_fit_its_comments(
+    make_sites: Callable[..., Sites], page: Any
+) -> None:
+    sites = make_sites()
+    for n in range(6):
+        add_comment(sites.app, "tall", f"Comment {n}\n\nwith a second paragraph")
+    page.goto(
+        sites.publish(
+            "/framed",
+            f'<iframe src="{sites.url}/embed/tall" title="Comments"'
+            ' style="width:100%;height:150px;border:0"></iframe>',
+        )
+    )
+    page.wait_for_function("document.querySelector('iframe').offsetHeight > 600")
+    frame = page.frame_locator("iframe")
+    frame.get_by_text("Comment 5").wait_for()
+    inner = page.frames[1]
+    assert inner.evaluate("document.documentElement.scrollHeight <= window.innerHeight"), (
+        "the iframe still scrolls"
+    )
+
+
+# --- the demo ---------------------------------------------------------------------
+
+
+def test_the_demo_page_works_on_the_default_same_origin_setup(
+    make_app: Callable[..., Flask], live_server_factory: Callable[..., Any], page: Any
+) -> None:
+    app = make_app(ALLOWED_ORIGINS=[])
+    server = live_server_factory(app)
+    page.goto(server.url + "/demo")
+    assert "Miracle in Cell No. 7" in page.locator("h1").inner_text()
+    expect_text(page, ".mc-count", "0 comments")
+    expect_text(page, "[data-comments-count]", "0 comments")
+    fill(page, "Seen it twice, cried twice.")
+    page.get_by_role("button", name="Post comment").click()
+    expect_text(page, "[role=status]", "awaiting moderation")
+    with app.app_context():
+        stored = db.session.scalar(db.select(Comment))
+        assert stored is not None and stored.article_id == "miracle-in-cell-no-7"
+
+
+# --- looks ------------------------------------------------------------------------
+
+
+def test_theming_dark_scheme_and_phone_width(make_sites: Callable[..., Sites], page: Any) -> None:
+    sites = make_sites()
+    add_comment(sites.app, "themed", "A comment with a rather long " + "word" * 30)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.emulate_media(color_scheme="dark")
+    url = sites.publish(
+        "/themed",
+        "<style>:root { --mc-accent: rgb(1, 2, 3); }"
+        " #pinned { color-scheme: light; }</style>"
+        + sites.snippet("themed")
+        + '<div id="pinned" data-comments="themed"></div>',
+    )
+    page.goto(url)
+    expect_text(page, "#pinned .mc-count", "1 comment")
+
+    def style(selector: str, prop: str) -> str:
+        return str(
+            page.locator(selector).first.evaluate("(el, prop) => getComputedStyle(el)[prop]", prop)
+        )
+
+    assert style("[data-comments=themed] button", "backgroundColor") == "rgb(1, 2, 3)"
+    # Dark by default (the reader prefers it), light where the blog pins it.
+    assert style("[data-comments=themed] .mc-widget", "backgroundColor") == "rgb(13, 17, 23)"
+    assert style("#pinned .mc-widget", "backgroundColor") == "rgb(255, 255, 255)"
+    # Readable on a phone: nothing wider than the screen, fields big enough not to zoom.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert style("[data-comments=themed] textarea", "fontSize") == "16px"

@@ -1,0 +1,265 @@
+"""What the widget fetches, over HTTP: the fragment, counts, the script and its assets."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Callable
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from moderation import comments as domain
+from moderation.extensions import db
+from moderation.models import Article, Comment, Status
+
+from .helpers import post_comment
+
+FRAGMENT = "/embed/a-film-review/fragment"
+BLOG = "http://blog.example"
+BUDGET = 3 * 1024
+
+
+# --- the fragment -----------------------------------------------------------------
+
+
+def test_fragment_is_the_comments_and_form_without_a_page_around_them(
+    client: FlaskClient, make_comment: Callable[..., Comment]
+) -> None:
+    make_comment(Status.APPROVED, body="Shown in the fragment", name="Fay")
+    make_comment(Status.PENDING, body="Still waiting")
+    response = client.get(FRAGMENT)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and "<head>" not in html and "<body" not in html
+    assert "Shown in the fragment" in html and "Fay" in html
+    assert "Still waiting" not in html
+    assert "1 comment" in html and "Leave a reply" in html
+    # Absolute URLs: the fragment is shown inside someone else's page.
+    assert 'action="http://localhost/embed/a-film-review"' in html
+    assert re.search(r'<link rel="stylesheet" href="http://localhost/v/\w+/widget.css">', html)
+    assert re.search(r'href="http://localhost/embed/a-film-review\?reply_to=\d+#leave-reply"', html)
+    # No form token inside: the widget asks for a fresh one, the fragment stays cacheable.
+    assert re.search(r'name="token" type="hidden" value=""', html)
+
+
+def test_fragment_is_the_same_rendering_as_the_embed_page(
+    client: FlaskClient, make_comment: Callable[..., Comment]
+) -> None:
+    comment = make_comment(Status.APPROVED, body="One *renderer*", name="Gil")
+
+    def item(html: str) -> str:
+        match = re.search(rf'<li class="mc-comment" id="comment-{comment.id}".*?</li>', html, re.S)
+        assert match
+        return match.group(0).replace("http://localhost", "")
+
+    fragment = client.get(FRAGMENT).get_data(as_text=True)
+    page = client.get("/embed/a-film-review").get_data(as_text=True)
+    assert item(fragment) == item(page)
+    assert "<em>renderer</em>" in item(fragment)
+
+
+def test_fragment_revalidates_and_changes_when_a_comment_is_approved(
+    client: FlaskClient, make_comment: Callable[..., Comment]
+) -> None:
+    comment = make_comment(Status.PENDING)
+    first = client.get(FRAGMENT)
+    assert first.headers["Cache-Control"] == "no-cache" and first.headers["ETag"]
+    again = client.get(FRAGMENT, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    domain.approve(comment)
+    db.session.commit()
+    after = client.get(FRAGMENT, headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200 and comment.body in after.get_data(as_text=True)
+
+
+def test_fragment_cors_for_allowed_origins_only(client: FlaskClient, article: Article) -> None:
+    allowed = client.get(FRAGMENT, headers={"Origin": BLOG})
+    assert allowed.headers["Access-Control-Allow-Origin"] == BLOG
+    assert "Origin" in allowed.headers["Vary"]
+    other = client.get(FRAGMENT, headers={"Origin": "http://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    # The framed page is not for scripts of other sites to read.
+    page = client.get("/embed/a-film-review", headers={"Origin": BLOG})
+    assert "Access-Control-Allow-Origin" not in page.headers
+
+
+def test_fragment_of_a_new_article_and_of_a_closed_or_unknown_one(
+    make_app: Callable[..., Flask], client: FlaskClient, article: Article
+) -> None:
+    fresh = client.get("/embed/not-yet-commented/fragment?title=New")
+    assert fresh.status_code == 200 and "No comments yet" in fresh.get_data(as_text=True)
+    article.closed = True
+    db.session.commit()
+    closed = client.get(FRAGMENT).get_data(as_text=True)
+    assert "Comments are closed" in closed and "<form" not in closed
+    strict = make_app(AUTO_CREATE_ARTICLES=False).test_client()
+    assert strict.get("/embed/nope/fragment").status_code == 404
+
+
+def test_fragment_shows_identicons_not_emails(
+    client: FlaskClient, make_comment: Callable[..., Comment]
+) -> None:
+    make_comment(Status.APPROVED, email="first-secret@example.org")
+    make_comment(Status.APPROVED, email="second-secret@example.org")
+    make_comment(Status.APPROVED, email="first-secret@example.org")
+    html = client.get(FRAGMENT).get_data(as_text=True)
+    assert "secret@example.org" not in html and "first-secret" not in html
+    avatars = re.findall(r'<svg class="mc-avatar".*?</svg>', html)
+    assert len(avatars) == 3
+    assert avatars[0] == avatars[2] != avatars[1]
+    assert "gravatar" not in html
+
+
+def test_gravatar_when_the_owner_turns_it_on(make_app: Callable[..., Flask]) -> None:
+    app = make_app(GRAVATAR=True)
+    with app.app_context():
+        article = domain.create_article("g", title="G")
+        comment = domain.submit_comment(
+            article, domain.Submission("N", "gravatar-user@example.org", "", "Hi")
+        )
+        domain.approve(comment)
+        db.session.commit()
+    client = app.test_client()
+    page = client.get("/embed/g")
+    html = page.get_data(as_text=True)
+    assert '<img class="mc-avatar" src="https://gravatar.com/avatar/' in html
+    assert "gravatar-user" not in html
+    assert "img-src 'self' data: https://gravatar.com" in page.headers["Content-Security-Policy"]
+
+
+def test_no_js_reply_link_opens_the_form_as_a_reply(
+    client: FlaskClient, make_comment: Callable[..., Comment]
+) -> None:
+    parent = make_comment(Status.APPROVED, name="Hana")
+    html = client.get(f"/embed/a-film-review?reply_to={parent.id}").get_data(as_text=True)
+    assert f'name="parent_id" value="{parent.id}"' in html
+    assert re.search(r"Leave a reply<span class=\"mc-replying\"> to <span[^>]*>Hana<", html)
+    plain = client.get("/embed/a-film-review").get_data(as_text=True)
+    assert 'name="parent_id" value=""' in plain and 'class="mc-replying" hidden' in plain
+
+
+# --- the reader's own pending comment ---------------------------------------------
+
+
+def test_post_answers_with_the_pending_comment_rendered_for_the_reader(
+    client: FlaskClient, article: Article, form_token: Callable[..., str]
+) -> None:
+    response = post_comment(
+        client,
+        form_token(),
+        name="<b>Bold</b> Name",
+        email="pending-secret@example.org",
+        body="Mine, **pending**",
+    )
+    assert response.status_code == 202
+    html = response.json["comment_html"]
+    assert html.startswith('<li class="mc-comment mc-pending"')
+    assert "awaiting moderation" in html
+    assert "<strong>pending</strong>" in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; Name" in html and "<b>" not in html
+    assert "mc-reply-link" not in html  # no replies to a comment nobody else can see
+    assert "pending-secret" not in response.get_data(as_text=True)
+
+
+# --- counts -----------------------------------------------------------------------
+
+
+def test_counts_of_several_articles_at_once(
+    client: FlaskClient, make_comment: Callable[..., Comment]
+) -> None:
+    domain.create_article("other-post")
+    db.session.commit()
+    make_comment(Status.APPROVED)
+    make_comment(Status.APPROVED)
+    make_comment(Status.PENDING)
+    make_comment(Status.SPAM)
+    make_comment(Status.APPROVED, article_id="other-post")
+    response = client.get(
+        "/api/counts?article=a-film-review&article=other-post&article=unknown&article=other-post"
+    )
+    assert response.status_code == 200
+    assert response.json == {"counts": {"a-film-review": 2, "other-post": 1, "unknown": 0}}
+    assert response.headers["Cache-Control"] == "no-cache"
+    again = client.get(
+        "/api/counts?article=a-film-review&article=other-post&article=unknown",
+        headers={"If-None-Match": response.headers["ETag"]},
+    )
+    assert again.status_code == 304
+
+
+def test_counts_refuses_bad_requests_with_json(client: FlaskClient) -> None:
+    for query in ("", "?article=bad%20id", "?" + "&".join(f"article=a{n}" for n in range(101))):
+        response = client.get("/api/counts" + query)
+        assert response.status_code == 400 and response.is_json and response.json["error"]
+
+
+def test_counts_cors(client: FlaskClient) -> None:
+    allowed = client.get("/api/counts?article=x", headers={"Origin": BLOG})
+    assert allowed.headers["Access-Control-Allow-Origin"] == BLOG
+    other = client.get("/api/counts?article=x", headers={"Origin": "http://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+# --- embed.js and the versioned assets --------------------------------------------
+
+
+def test_embed_js_is_cached_briefly_with_an_etag_and_points_to_its_pinned_url(
+    client: FlaskClient,
+) -> None:
+    response = client.get("/embed.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "public, max-age=600"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    etag = response.headers["ETag"]
+    assert client.get("/embed.js", headers={"If-None-Match": etag}).status_code == 304
+    link = re.fullmatch(
+        r'<http://localhost(/v/(\w{12})/embed\.js)>; rel="canonical"', response.headers["Link"]
+    )
+    assert link and etag.strip('"') == link.group(2)
+    pinned = client.get(link.group(1))
+    assert pinned.status_code == 200 and pinned.data == response.data
+    assert pinned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_an_old_pinned_url_moves_on_to_the_current_one(client: FlaskClient) -> None:
+    current = client.get("/embed.js").headers["Link"]
+    old = client.get("/v/000000000000/embed.js")
+    assert old.status_code == 302 and old.headers["Location"] in current
+    assert client.get("/v/000000000000/secret_key").status_code == 404
+    assert client.get("/v/000000000000/..%2fpublic.py").status_code == 404
+
+
+def test_embed_js_fits_the_size_budget(client: FlaskClient) -> None:
+    body = client.get("/embed.js").data
+    assert len(gzip.compress(body, 9)) <= BUDGET
+    text = body.decode()
+    assert "document.currentScript" in text and "attachShadow" in text
+    assert "import " not in text and "require(" not in text  # loads nothing else
+
+
+def test_embed_page_uses_the_versioned_assets_and_no_inline_script(client: FlaskClient) -> None:
+    response = client.get("/embed/a-film-review")
+    html = response.get_data(as_text=True)
+    assert re.search(r'<link rel="stylesheet" href="/v/\w{12}/widget.css">', html)
+    script = re.search(r'<script src="(/v/\w{12}/embed-frame.js)" defer></script>', html)
+    assert script and "<script>" not in html
+    frame_js = client.get(script.group(1))
+    assert frame_js.status_code == 200 and b"postMessage" in frame_js.data
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+# --- the demo ---------------------------------------------------------------------
+
+
+def test_demo_page_embeds_the_widget_with_the_documented_snippet(client: FlaskClient) -> None:
+    response = client.get("/demo")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Miracle in Cell No. 7" in html
+    assert '<div data-comments="miracle-in-cell-no-7"' in html
+    assert '<script src="http://localhost/embed.js" async></script>' in html
+    assert '<noscript><iframe src="/embed/miracle-in-cell-no-7"' in html
+    assert 'data-comments-count="miracle-in-cell-no-7"' in html
+    assert html.count("<p>") >= 4  # a real article, a few paragraphs long
