@@ -13,11 +13,11 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     Email,
     InputRequired,
@@ -209,7 +209,10 @@ def check_selection(form: Any, field: Any) -> None:
 class BulkForm(FlaskForm):
     """Many comments, one action."""
 
-    action = SelectField("Action", choices=BULK_ACTIONS)
+    action = StringField(
+        "Action",
+        validators=[AnyOf([value for value, _ in BULK_ACTIONS], message="Choose an action.")],
+    )
     selected = ValuesField("Selected comments", default=list, validators=[check_selection])
     next = HiddenField()
 
