@@ -453,3 +453,14 @@ def test_a_page_token_works_after_login(logged_in: Auth, make_comment: Make) -> 
         data={"csrf_token": csrf_from(page), "version": comment.version},
     )
     assert response.status_code == 303
+
+
+def test_without_scripts_an_action_comes_back_to_the_next_comment(
+    logged_in: Auth, make_comment: Make
+) -> None:
+    first, second = make_comment(), make_comment()
+    page = logged_in.client.get("/moderation/").text
+    form = page.split(f'action="/moderation/comments/{first.id}/approve"')[1].split("</form>")[0]
+    assert f'name="next" value="/moderation/#comment-{second.id}"' in form
+    response = act(logged_in, first, "approve", next=f"/moderation/#comment-{second.id}")
+    assert response.headers["Location"] == f"/moderation/#comment-{second.id}"  # type: ignore[attr-defined]
