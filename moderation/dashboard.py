@@ -25,10 +25,12 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.exceptions import HTTPException
 
 from . import comments as domain
 from . import moderators, queue
 from .auth import authenticate, is_local_url, wants_json
+from .errors import MESSAGES, error_response
 from .extensions import db, limiter
 from .forms import (
     BULK_ACTIONS,
@@ -68,6 +70,25 @@ def security_headers(response: Response) -> Response:
     """The dashboard is never framed, runs only its own scripts, and is never cached."""
     response.headers.update(SECURITY_HEADERS)
     response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def page_error(error: HTTPException) -> ResponseReturnValue:
+    """Errors inside the dashboard get its own page (the nav stays, the CSP holds)."""
+    status = error.code or 500
+    if status >= 500:
+        db.session.rollback()
+    message = MESSAGES.get(status) if status in (429, 500) else None
+    message = message or error.description or MESSAGES.get(status, "")
+    if wants_json():
+        response = error_response(status, message)
+    else:
+        html = render_template("dashboard/error.html", status=status, message=message)
+        response = Response(html, status=status, mimetype="text/html")
+    retry = getattr(error, "retry_after", None)
+    if status == 429 and retry:
+        response.headers["Retry-After"] = str(retry)
     return response
 
 

@@ -233,6 +233,13 @@ def test_unknown_things_are_404(logged_in: Auth, make_comment: Make, method: str
     assert "<h1>404</h1>" in response.text
 
 
+def test_a_missing_comment_page_keeps_the_dashboard_around(logged_in: Auth) -> None:
+    response = logged_in.client.get("/moderation/comments/12345")
+    assert response.status_code == 404
+    assert "There is no comment #12345." in response.text
+    assert "Back to the queue" in response.text and "Log out" in response.text
+
+
 @pytest.mark.parametrize("version", [None, "", "abc", "0"])
 def test_an_action_without_a_readable_version_is_a_400(
     logged_in: Auth, make_comment: Make, version: str | None
@@ -341,6 +348,21 @@ def test_bulk_actions(logged_in: Auth, make_comment: Make, action: str, status: 
     assert [fresh(c.id).status for c in chosen] == [status, status]  # type: ignore[union-attr]
     assert fresh(left.id).status is Status.PENDING  # type: ignore[union-attr]
     assert "2 comments" in logged_in.client.get("/moderation/").text
+
+
+def test_bulk_delete_of_a_comment_and_its_reply(logged_in: Auth, make_comment: Make) -> None:
+    parent = make_comment(Status.APPROVED)
+    reply = make_comment(parent=parent)
+    other_reply = make_comment(parent=parent)
+    response = logged_in.post(
+        "/moderation/bulk", {"action": "delete", "selected": selection(parent, reply)}
+    )
+    assert response.status_code == 303
+    assert fresh(parent.id) is None and fresh(reply.id) is None
+    kept = fresh(other_reply.id)
+    assert kept is not None and kept.parent_id is None
+    act(logged_in, kept, "approve")
+    assert len(published(logged_in.client)) == 1
 
 
 def test_bulk_delete_and_restore(logged_in: Auth, make_comment: Make) -> None:
