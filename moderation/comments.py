@@ -259,11 +259,13 @@ def _check_version(comment: Comment, expected_version: int | None) -> None:
 
 
 def _flush(comment: Comment) -> None:
+    # Read the id first: after a failed flush the session refuses to load anything.
+    comment_id = comment.id
     try:
         db.session.flush()
     except StaleDataError as exc:
         raise ConflictError(
-            f"Comment #{comment.id} was changed by someone else at the same moment."
+            f"Comment #{comment_id} was changed by someone else at the same moment."
         ) from exc
 
 

@@ -486,3 +486,37 @@ def test_without_scripts_an_action_comes_back_to_the_next_comment(
     assert f'name="next" value="/moderation/#comment-{second.id}"' in form
     response = act(logged_in, first, "approve", next=f"/moderation/#comment-{second.id}")
     assert response.headers["Location"] == f"/moderation/#comment-{second.id}"  # type: ignore[attr-defined]
+
+
+def test_a_change_at_the_very_same_moment_is_a_conflict_too(
+    logged_in: Auth, make_comment: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other moderator writes between our version check and our write."""
+    comment = make_comment()
+    check = domain._check_version
+
+    def check_then_someone_else_writes(target: Comment, expected: int | None) -> None:
+        check(target, expected)
+        with db.engine.connect() as other:
+            other.execute(
+                db.update(Comment)
+                .where(Comment.id == target.id)
+                .values(status=Status.REJECTED, version=Comment.version + 1)
+            )
+            other.commit()
+
+    monkeypatch.setattr(domain, "_check_version", check_then_someone_else_writes)
+    response = logged_in.post(
+        f"/moderation/comments/{comment.id}/approve",
+        {"version": comment.version},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 409
+    assert "at the same moment" in response.get_json()["error"]
+    assert fresh(comment.id).status is Status.REJECTED  # type: ignore[union-attr]
+    html = logged_in.post(
+        f"/moderation/comments/{comment.id}/spam",
+        {"version": fresh(comment.id).version},  # type: ignore[union-attr]
+    )
+    assert html.status_code == 303
+    assert "at the same moment" in logged_in.client.get("/moderation/").text
