@@ -119,7 +119,8 @@ def since(moment: datetime) -> str:
 
 @bp.context_processor
 def dashboard_globals() -> dict[str, Any]:
-    return {"Status": Status, "bulk_actions": BULK_ACTIONS}
+    waiting = queue.pending_count() if current_user.is_authenticated else 0
+    return {"Status": Status, "bulk_actions": BULK_ACTIONS, "pending_total": waiting}
 
 
 # --- helpers ----------------------------------------------------------------------

@@ -172,6 +172,12 @@ def status_counts(queue_filter: QueueFilter | None = None) -> dict[Status, int]:
     return counts
 
 
+def pending_count() -> int:
+    """How many comments wait for a moderator, everywhere."""
+    query = select(func.count()).select_from(Comment).where(Comment.status == Status.PENDING)
+    return db.session.scalar(query) or 0
+
+
 def comments_by_id(ids: Sequence[int]) -> dict[int, Comment]:
     """The comments with those ids that still exist."""
     if not ids:

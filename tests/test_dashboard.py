@@ -62,6 +62,15 @@ def test_counts_per_status_are_always_visible(logged_in: Auth, make_comment: Mak
         assert '<span class="count" data-count="spam">1</span>' in page
 
 
+def test_every_page_says_how_many_comments_wait(logged_in: Auth, make_comment: Make) -> None:
+    make_comment()
+    make_comment()
+    make_comment(Status.APPROVED)
+    for url in ("/moderation/log", "/moderation/articles", "/moderation/?q=nothing-matches"):
+        page = logged_in.client.get(url).text
+        assert '<span class="count count-pending" data-pending-total>2</span>' in page
+
+
 def test_filter_search_and_paginate(logged_in: Auth, make_comment: Make) -> None:
     domain.create_article("second", title="Second article")
     for n in range(30):

@@ -88,6 +88,8 @@ def test_approve_in_the_queue_then_see_it_on_the_blog(
     )
     assert item.locator(".badge").inner_text().lower() == "approved"
     assert page.locator('[data-count="pending"]').inner_text() == "0"
+    assert page.locator('[data-count="approved"]').inner_text() == "1"
+    assert page.locator("[data-pending-total]").inner_text() == "0"
     assert status_of(app, comment_id) is Status.APPROVED
     assert errors == []
 
@@ -132,6 +134,26 @@ def test_keyboard_shortcuts_and_typing_in_a_field(
         Status.PENDING,
     ]
     assert errors == []
+
+
+def test_a_colleague_got_there_first(
+    make_app: Callable[..., Flask], live_server_factory: Callable[..., Any], page: Any
+) -> None:
+    app = make_app()
+    (comment_id,) = seed(app, [{"name": "Min", "email": "min@example.org", "body": "Hello"}])
+    server = live_server_factory(app)
+    log_in(page, server.url)
+    with app.app_context():
+        comment = db.session.get(Comment, comment_id)
+        assert comment is not None
+        domain.approve(comment, None)
+        db.session.commit()
+    item = page.locator(f"#comment-{comment_id}")
+    item.get_by_role("button", name=f"Spam comment #{comment_id} by Min").click()
+    alert = item.get_by_role("alert")
+    assert f"Comment #{comment_id} was changed by someone else" in alert.inner_text()
+    assert item.locator(".badge").inner_text().lower() == "approved"
+    assert status_of(app, comment_id) is Status.APPROVED
 
 
 @pytest.mark.skipif(

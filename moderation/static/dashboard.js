@@ -43,9 +43,25 @@
     return items[current] || null;
   }
 
+  // The tabs count within the current search and article: move one comment between them.
+  function bump(status, delta) {
+    var badge = document.querySelector('.tabs [data-count="' + status + '"]');
+    if (badge) { badge.textContent = Math.max(0, parseInt(badge.textContent, 10) + delta); }
+  }
+
   function updateItem(item, state) {
     if (!item || !state) { return; }
-    if (state.deleted) { item.classList.add("done"); return; }
+    var before = item.getAttribute("data-status");
+    if (state.deleted) {
+      bump(before, -1);
+      item.classList.add("done");
+      return;
+    }
+    if (before !== state.status) {
+      bump(before, -1);
+      bump(state.status, 1);
+      item.setAttribute("data-status", state.status);
+    }
     item.setAttribute("data-version", state.version);
     item.querySelectorAll('input[name="version"]').forEach(function (input) {
       input.value = state.version;
@@ -61,12 +77,10 @@
     if (shownStatus && shownStatus !== state.status) { item.classList.add("done"); }
   }
 
-  function updateCounts(counts) {
-    if (!counts) { return; }
-    Object.keys(counts).forEach(function (status) {
-      var badge = document.querySelector('[data-count="' + status + '"]');
-      if (badge) { badge.textContent = counts[status]; }
-    });
+  // The queue link counts every pending comment, whatever the filter.
+  function updateTotal(counts) {
+    var total = document.querySelector("[data-pending-total]");
+    if (total && counts) { total.textContent = counts.pending; }
   }
 
   function send(form) {
@@ -81,7 +95,7 @@
       return response.json().then(function (data) {
         if (response.ok) {
           updateItem(item, data.comment);
-          updateCounts(data.counts);
+          updateTotal(data.counts);
           announce(data.message);
           if (item && item.classList.contains("done") && items.indexOf(item) === current) {
             select(current + 1);
