@@ -30,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 from . import comments as domain
 from . import moderators, queue
 from .auth import authenticate, is_local_url, wants_json
-from .errors import MESSAGES, error_response
+from .errors import MESSAGES
 from .extensions import db, limiter
 from .forms import (
     BULK_ACTIONS,
@@ -82,7 +82,8 @@ def page_error(error: HTTPException) -> ResponseReturnValue:
     message = MESSAGES.get(status) if status in (429, 500) else None
     message = message or error.description or MESSAGES.get(status, "")
     if wants_json():
-        response = error_response(status, message)
+        response = jsonify(error=message, status=status)
+        response.status_code = status
     else:
         html = render_template("dashboard/error.html", status=status, message=message)
         response = Response(html, status=status, mimetype="text/html")
@@ -103,7 +104,7 @@ def href(url: str | None) -> str:
 
 @bp.app_template_filter("since")
 def since(moment: datetime) -> str:
-    """ "5 minutes ago", "3 hours ago", then the date."""
+    """How long ago, in words (5 minutes ago, 3 hours ago), then the date after a week."""
     seconds = (utcnow() - moment).total_seconds()
     if seconds < 60:
         return "just now"
@@ -303,8 +304,8 @@ def comment_delete(comment_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _invalid(form)
     target = _back(form.next.data, _queue_url())
-    if target.startswith(url_for(".comment_view", comment_id=comment_id)):
-        target = _queue_url()
+    if urlsplit(target).path == url_for(".comment_view", comment_id=comment_id):
+        target = _queue_url()  # that page is gone with the comment
     try:
         domain.delete_comment(comment, me(), expected_version=form.version.data)
     except domain.DomainError as exc:
@@ -319,9 +320,9 @@ def comment_edit(comment_id: int) -> ResponseReturnValue:
     comment = _comment_or_404(comment_id)
     form = EditCommentForm()
     if not form.validate_on_submit():
-        if form.version.errors or not wants_json():
-            return _render_comment(comment, edit_form=form, status=400)
-        return _invalid(form)
+        if form.version.errors or wants_json():
+            return _invalid(form)
+        return _render_comment(comment, edit_form=form, status=400)
     try:
         domain.edit_comment(comment, form.body.data or "", me(), expected_version=form.version.data)
     except domain.ConflictError as exc:
@@ -341,6 +342,8 @@ def comment_reply(comment_id: int) -> ResponseReturnValue:
     comment = _comment_or_404(comment_id)
     form = ReplyForm()
     if not form.validate_on_submit():
+        if form.version.errors or wants_json():
+            return _invalid(form)
         return _render_comment(comment, reply_form=form, status=400)
     try:
         reply = domain.reply_from_dashboard(
@@ -367,7 +370,7 @@ def bulk() -> ResponseReturnValue:
     form = BulkForm()
     target = _back(form.next.data, _queue_url())
     if not form.validate_on_submit():
-        if form.selected.data == [] and not form.action.errors:
+        if form.selected.data == [] and not form.action.errors and not wants_json():
             flash("Select at least one comment, then choose what to do with them.", "error")
             return redirect(target, code=303)
         return _invalid(form)
@@ -380,19 +383,26 @@ def bulk() -> ResponseReturnValue:
     except domain.DomainError as exc:
         return _refused(exc, selection[0][0], target)
     db.session.commit()
+    skipped = sorted(result.conflicts + gone)
+    done = ""
     if result.done:
         noun = "comment" if len(result.done) == 1 else "comments"
-        flash(f"{len(result.done)} {noun} {DONE[form.action.data]}.", "success")
-    skipped = sorted(result.conflicts + gone)
+        done = f"{len(result.done)} {noun} {DONE[form.action.data]}."
+    left = ""
     if skipped:
-        numbers = ", ".join(f"#{i}" for i in skipped)
-        flash(
-            f"Left alone, because someone else changed or deleted them in the meantime: "
-            f"{numbers}. They are shown as they are now.",
-            "error",
+        left = (
+            "Left alone, because someone else changed or deleted them in the meantime: "
+            f"{', '.join(f'#{i}' for i in skipped)}. They are shown as they are now."
         )
     if wants_json():
-        return jsonify(done=result.done, skipped=skipped), 409 if skipped else 200
+        body = jsonify(
+            done=result.done, skipped=skipped, message=" ".join(filter(None, [done, left]))
+        )
+        return body, 409 if skipped else 200
+    if done:
+        flash(done, "success")
+    if left:
+        flash(left, "error")
     return redirect(target, code=303)
 
 

@@ -529,3 +529,29 @@ def test_a_change_at_the_very_same_moment_is_a_conflict_too(
     )
     assert html.status_code == 303
     assert "at the same moment" in logged_in.client.get("/moderation/").text
+
+
+def test_bulk_for_scripts_answers_json(logged_in: Auth, make_comment: Make) -> None:
+    ok, changed = make_comment(), make_comment()
+    chosen = selection(ok, changed)
+    domain.mark_spam(changed, None)
+    db.session.commit()
+    response = logged_in.post(
+        "/moderation/bulk",
+        {"action": "reject", "selected": chosen},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 409
+    assert response.get_json()["done"] == [ok.id]
+    assert response.get_json()["skipped"] == [changed.id]
+    # Nothing waits to be flashed on the next page.
+    assert 'role="alert"' not in logged_in.client.get("/moderation/").text
+
+
+def test_edit_and_reply_without_a_version_are_400(logged_in: Auth, make_comment: Make) -> None:
+    comment = make_comment()
+    for action in ("edit", "reply"):
+        response = logged_in.post(f"/moderation/comments/{comment.id}/{action}", {"body": "x"})
+        assert response.status_code == 400
+        assert "out of date" in response.text
+    assert fresh(comment.id).body == comment.body  # type: ignore[union-attr]
