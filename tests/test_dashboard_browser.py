@@ -136,6 +136,33 @@ def test_keyboard_shortcuts_and_typing_in_a_field(
     assert errors == []
 
 
+def test_without_javascript_the_buttons_are_plain_forms(
+    make_app: Callable[..., Flask], live_server_factory: Callable[..., Any], browser: Any
+) -> None:
+    app = make_app()
+    first, second = seed(
+        app,
+        [
+            {"name": "Plain", "email": "plain@example.org", "body": "No scripts here"},
+            {"name": "Next", "email": "next@example.org", "body": "Waiting"},
+        ],
+    )
+    server = live_server_factory(app)
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        log_in(page, server.url)
+        page.get_by_role("button", name=f"Approve comment #{first} by Plain").click()
+        page.wait_for_url(f"**/moderation/#comment-{second}")
+        assert f"Comment #{first} approved." in page.get_by_role("status").first.inner_text()
+        assert page.locator(f"#comment-{first}").count() == 0
+        page.goto(f"{server.url}/embed/cell-7")
+        assert "No scripts here" in page.locator(".mc-body").inner_text()
+    finally:
+        context.close()
+
+
 def test_a_colleague_got_there_first(
     make_app: Callable[..., Flask], live_server_factory: Callable[..., Any], page: Any
 ) -> None:
