@@ -96,9 +96,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import public
+    from . import dashboard, public
 
     app.register_blueprint(public.bp)
+    app.register_blueprint(dashboard.bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+from functools import cache
+from urllib.parse import urlsplit
+
+from flask import jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from .extensions import db, login_manager
 from .models import Moderator
-from .passwords import verify_password
+from .passwords import hash_password, verify_password
 
 
 @login_manager.user_loader
@@ -26,8 +32,42 @@ def find_moderator(email: str) -> Moderator | None:
 def authenticate(email: str, password: str) -> Moderator | None:
     """The active moderator with that email and password, or None (no hint which failed)."""
     moderator = find_moderator(email)
-    if moderator is None or not moderator.active:
+    if moderator is None:
+        # Hash anyway, so the time taken does not tell which emails exist.
+        verify_password(_dummy_hash(), password)
         return None
-    if not verify_password(moderator.password_hash, password):
+    if not verify_password(moderator.password_hash, password) or not moderator.active:
         return None
     return moderator
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def is_local_url(target: str | None) -> bool:
+    """True for a path on this site (``/moderation/?status=spam``), never for another host."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and not any(c in target for c in "\r\n\t\\")
+
+
+def wants_json() -> bool:
+    """A script asking (``Accept: application/json`` or ``X-Requested-With``), not a page."""
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes.accept_html
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> ResponseReturnValue:
+    """Pages go to the login form (and come back after); scripts get a 401."""
+    if wants_json():
+        response = jsonify(error="Please log in first.", status=401)
+        response.status_code = 401
+        return response
+    target = request.full_path if request.query_string else request.path
+    return redirect(url_for("dashboard.login", next=target))

@@ -1,8 +1,9 @@
-"""``flask --app wsgi …`` commands: setup, articles, comments."""
+"""``flask --app wsgi …`` commands: setup, articles, comments, moderators."""
 
 from __future__ import annotations
 
 import secrets
+import sys
 
 import click
 from flask import Flask
@@ -11,9 +12,9 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from . import comments as domain
+from . import moderators
 from .extensions import db
 from .models import Comment, Moderator, Status
-from .passwords import hash_password
 
 DEMO_ARTICLE_ID = "miracle-in-cell-no-7"
 DEMO_ARTICLE_TITLE = "Miracle in Cell No. 7: a father, a daughter and a prison cell"
@@ -21,6 +22,7 @@ DEMO_MODERATOR_EMAIL = "moderator@example.com"
 
 articles_cli = AppGroup("articles", help="Add, list, close and reopen articles.")
 comments_cli = AppGroup("comments", help="List and moderate comments from the shell.")
+moderators_cli = AppGroup("moderators", help="Add, list, disable and enable moderators.")
 
 
 def _fail(message: str) -> None:
@@ -39,7 +41,7 @@ def setup_command(demo: bool) -> None:
         click.echo(f"Demo article: {DEMO_ARTICLE_ID}")
     if db.session.scalar(select(Moderator).limit(1)) is None:
         password = secrets.token_urlsafe(12)
-        db.session.add(Moderator(email=DEMO_MODERATOR_EMAIL, password_hash=hash_password(password)))
+        moderators.create_moderator(DEMO_MODERATOR_EMAIL, password)
         db.session.commit()
         click.echo("")
         click.echo("A moderator was created. Log in at /moderation/login with:")
@@ -145,7 +147,82 @@ def comments_spam(comment_id: int) -> None:
     _moderate(comment_id, Status.SPAM)
 
 
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@moderators_cli.command("create")
+@click.argument("email")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of asking.",
+)
+def moderators_create(email: str, password_stdin: bool) -> None:
+    """Add a moderator who can log in at /moderation/login."""
+    password = _read_password(password_stdin)
+    try:
+        moderator = moderators.create_moderator(email, password)
+    except domain.DomainError as exc:
+        _fail(exc.message)
+        return
+    db.session.commit()
+    click.echo(f"Added moderator {moderator.email}.")
+
+
+@moderators_cli.command("list")
+def moderators_list() -> None:
+    """List moderators: email, state, when they last logged in."""
+    for moderator in moderators.list_moderators():
+        state = "active" if moderator.active else "disabled"
+        last = moderator.last_login_at
+        seen = f"last login {last:%Y-%m-%d %H:%M} UTC" if last else "never logged in"
+        click.echo(f"{moderator.email}\t{state}\t{seen}")
+
+
+def _set_active(email: str, active: bool) -> None:
+    try:
+        moderator = moderators.set_moderator_active(email, active)
+    except domain.DomainError as exc:
+        _fail(exc.message)
+        return
+    db.session.commit()
+    click.echo(f"Moderator {moderator.email} is now {'active' if active else 'disabled'}.")
+
+
+@moderators_cli.command("disable")
+@click.argument("email")
+def moderators_disable(email: str) -> None:
+    """Stop a moderator from logging in; an open session stops working too."""
+    _set_active(email, False)
+
+
+@moderators_cli.command("enable")
+@click.argument("email")
+def moderators_enable(email: str) -> None:
+    """Let a disabled moderator log in again."""
+    _set_active(email, True)
+
+
+@moderators_cli.command("password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from stdin.")
+def moderators_password(email: str, password_stdin: bool) -> None:
+    """Give a moderator a new password."""
+    try:
+        moderator = moderators.get_moderator(email)
+        moderators.set_password(moderator, _read_password(password_stdin))
+    except domain.DomainError as exc:
+        _fail(exc.message)
+        return
+    db.session.commit()
+    click.echo(f"New password saved for {moderator.email}.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(articles_cli)
     app.cli.add_command(comments_cli)
+    app.cli.add_command(moderators_cli)

@@ -274,11 +274,13 @@ def _check_version(comment: Comment, expected_version: int | None) -> None:
 
 
 def _flush(comment: Comment) -> None:
+    # Read the id first: after a failed flush the session refuses to load anything.
+    comment_id = comment.id
     try:
         db.session.flush()
     except StaleDataError as exc:
         raise ConflictError(
-            f"Comment #{comment.id} was changed by someone else at the same moment."
+            f"Comment #{comment_id} was changed by someone else at the same moment."
         ) from exc
 
 
@@ -389,3 +391,88 @@ def moderator_reply(
     db.session.flush()
     record(comment, moderator, "reply", to_status=Status.APPROVED)
     return comment
+
+
+# --- from the dashboard -----------------------------------------------------------
+
+
+def edit_article(
+    article: Article, *, title: str, url: str, moderator: Moderator | None = None
+) -> Article:
+    """Change an article's title and address; the change goes to the log."""
+    title, url = title.strip(), url.strip()
+    if (title, url) == (article.title, article.url):
+        return article
+    before = f"{article.title!r} <{article.url}>"
+    article.title, article.url = title, url
+    record(
+        None,
+        moderator,
+        "edit article",
+        detail=f"was {before}, now {title!r} <{url}>",
+        article_id=article.id,
+    )
+    return article
+
+
+def close_article(article: Article, closed: bool, moderator: Moderator | None = None) -> Article:
+    """Close or reopen an article for new comments, and log it."""
+    if article.closed != closed:
+        set_article_closed(article, closed)
+        record(None, moderator, "close" if closed else "reopen", article_id=article.id)
+    return article
+
+
+def reply_from_dashboard(
+    parent: Comment,
+    moderator: Moderator,
+    body: str,
+    *,
+    expected_version: int | None = None,
+    max_depth: int = 3,
+) -> Comment:
+    """Reply as the site. Replying to a pending comment approves it first, since a
+    published reply under an unpublished comment would make no sense to readers."""
+    _check_version(parent, expected_version)
+    if parent.status in (Status.REJECTED, Status.SPAM):
+        raise DomainError(
+            f"Comment #{parent.id} is {parent.status.value}; restore and approve it "
+            "before replying."
+        )
+    if thread_depth(parent) >= max_depth:
+        raise DomainError("This conversation is nested as deep as it can go.")
+    if parent.status == Status.PENDING:
+        approve(parent, moderator)
+    return moderator_reply(parent, moderator, body)
+
+
+@dataclass
+class BulkResult:
+    """What one action on many comments did: the ones changed and the ones skipped."""
+
+    done: list[int]
+    conflicts: list[int]
+
+
+def moderate_many(
+    items: list[tuple[Comment, int | None]], action: str, moderator: Moderator | None
+) -> BulkResult:
+    """Apply one action (``approve``, ``reject``, ``spam``, ``restore`` or ``delete``)
+    to many comments, each with the version the moderator saw.
+
+    A comment that changed since is skipped and reported, the others are done. A clash
+    at the very moment of writing raises ConflictError: the caller rolls back.
+    """
+    if action != "delete" and action not in ACTIONS:
+        raise DomainError(f"Unknown action {action!r}.")
+    result = BulkResult(done=[], conflicts=[])
+    for comment, expected_version in items:
+        if expected_version is not None and comment.version != expected_version:
+            result.conflicts.append(comment.id)
+            continue
+        result.done.append(comment.id)
+        if action == "delete":
+            delete_comment(comment, moderator)
+        else:
+            set_status(comment, ACTIONS[action], moderator)
+    return result

@@ -252,3 +252,61 @@ def page(browser: Any) -> Iterator[Any]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# --- the dashboard ----------------------------------------------------------------
+
+MODERATOR_EMAIL = "mod@example.com"
+MODERATOR_PASSWORD = "correct horse battery"
+
+
+def csrf_from(html: str) -> str:
+    """The session CSRF token a dashboard page carries in its forms."""
+    import re
+
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class Auth:
+    """Log in to the dashboard and post its forms, token included (flaskr's ``auth``)."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self._token: str | None = None
+
+    def login(self, email: str = MODERATOR_EMAIL, password: str = MODERATOR_PASSWORD) -> Any:
+        page = self.client.get("/moderation/login")
+        self._token = None
+        return self.client.post(
+            "/moderation/login",
+            data={"email": email, "password": password, "csrf_token": csrf_from(page.text)},
+        )
+
+    def token(self) -> str:
+        if self._token is None:
+            self._token = csrf_from(self.client.get("/moderation/").text)
+        return self._token
+
+    def post(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        form = {"csrf_token": self.token(), **(data or {})}
+        return self.client.post(url, data=form, **kwargs)
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture
+def moderator(make_moderator: Callable[..., Moderator]) -> Moderator:
+    return make_moderator(MODERATOR_EMAIL, MODERATOR_PASSWORD)
+
+
+@pytest.fixture
+def logged_in(auth: Auth, moderator: Moderator) -> Auth:
+    """A test client logged in as ``moderator``."""
+    response = auth.login()
+    assert response.status_code == 303, response.text
+    return auth

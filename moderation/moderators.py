@@ -1,0 +1,100 @@
+"""The people who moderate: adding, listing, disabling and enabling them.
+
+Plain functions like the rest of the domain: they change state and never look at the
+request, flash a message or commit.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .auth import find_moderator
+from .comments import DomainError
+from .extensions import db
+from .models import EMAIL_MAX, Moderator, utcnow
+from .passwords import hash_password
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 1024
+
+
+def _check_email(email: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    email = email.strip()
+    if not email or len(email) > EMAIL_MAX:
+        raise DomainError("Enter a valid email address, like you@example.com.", field="email")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise DomainError(
+            "Enter a valid email address, like you@example.com.", field="email"
+        ) from exc
+    return email
+
+
+def check_password(password: str) -> None:
+    """A password is at least 8 characters long (and not absurdly long)."""
+    if len(password) < PASSWORD_MIN:
+        raise DomainError(f"A password needs at least {PASSWORD_MIN} characters.", field="password")
+    if len(password) > PASSWORD_MAX:
+        raise DomainError(f"A password has at most {PASSWORD_MAX} characters.", field="password")
+
+
+def create_moderator(email: str, password: str) -> Moderator:
+    """Add an active moderator; the email is unique whatever its case."""
+    email = _check_email(email)
+    check_password(password)
+    if find_moderator(email) is not None:
+        raise DomainError(f"There is already a moderator {email}.", field="email")
+    moderator = Moderator(email=email, password_hash=hash_password(password), active=True)
+    db.session.add(moderator)
+    db.session.flush()
+    return moderator
+
+
+def list_moderators() -> list[Moderator]:
+    """Every moderator, active or not, in the order they were added."""
+    return list(db.session.scalars(select(Moderator).order_by(Moderator.created_at, Moderator.id)))
+
+
+def get_moderator(email: str) -> Moderator:
+    """The moderator with that email (any case), or a DomainError."""
+    moderator = find_moderator(email)
+    if moderator is None:
+        raise DomainError(f"There is no moderator {email.strip()}.", field="email")
+    return moderator
+
+
+def set_moderator_active(email: str, active: bool) -> Moderator:
+    """Disable (or enable again) a moderator.
+
+    A disabled moderator cannot log in, and a session they already hold stops working
+    on its next request: the user loader refuses inactive moderators.
+    """
+    moderator = get_moderator(email)
+    moderator.active = active
+    db.session.flush()
+    return moderator
+
+
+def disable_moderator(email: str) -> Moderator:
+    """Stop a moderator from logging in; their past actions stay in the log."""
+    return set_moderator_active(email, False)
+
+
+def enable_moderator(email: str) -> Moderator:
+    """Let a disabled moderator log in again."""
+    return set_moderator_active(email, True)
+
+
+def set_password(moderator: Moderator, password: str) -> Moderator:
+    """Give a moderator a new password."""
+    check_password(password)
+    moderator.password_hash = hash_password(password)
+    return moderator
+
+
+def record_login(moderator: Moderator) -> None:
+    """Remember when a moderator last logged in."""
+    moderator.last_login_at = utcnow()
