@@ -26,13 +26,16 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/flask --app wsgi setup
+	@echo "Demo blog: http://$(HOST):$(PORT)/demo   Dashboard: http://$(HOST):$(PORT)/moderation/"
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 # Debian's Chromium drives the browser tests; axe-core checks accessibility.
 browser-deps:
 	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
-	@[ ! -f package.json ] || [ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --silent
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	@[ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --silent
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -103,9 +103,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
+    from . import headers
     from .errors import register_error_handlers as register
 
     register(app)
+    headers.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+from .origins import frame_ancestors
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -38,6 +39,10 @@ def error_response(status: int, message: str | None = None, **extra: Any) -> Res
         response = Response(
             render_template("error.html", status=status, message=message),
             mimetype="text/html",
+        )
+        # Error pages run no script; they may show inside the blogs' /embed iframes.
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'self'; base-uri 'none'; " + frame_ancestors()
         )
     response.status_code = status
     return response

@@ -380,3 +380,16 @@ def test_unexpected_failure_is_a_json_500_without_details(make_app: Callable[...
     assert response.status_code == 500 and response.is_json
     assert "secret internals" not in response.get_data(as_text=True)
     assert "went wrong" in response.json["error"]
+
+
+def test_html_error_pages_are_styled_without_inline_css(client: FlaskClient) -> None:
+    response = client.get("/moderation/no-such-page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "style=" not in page and "error.css" in page
+    assert "default-src 'none'; style-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_every_response_says_nosniff(client: FlaskClient) -> None:
+    for url in ("/api/articles/a-film-review/comments", "/embed/a-film-review", "/nothing"):
+        assert client.get(url).headers["X-Content-Type-Options"] == "nosniff"
