@@ -310,3 +310,18 @@ def logged_in(auth: Auth, moderator: Moderator) -> Auth:
     response = auth.login()
     assert response.status_code == 303, response.text
     return auth
+
+
+# --- accessibility checks with axe-core (from npm) ---------------------------------
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def axe_context(browser: Any) -> Iterator[Any]:
+    """A browser context where axe-core may be injected (CSPs forbid injected scripts)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci` (make browser-deps)")
+    context = browser.new_context(bypass_csp=True)
+    yield context
+    context.close()

@@ -20,3 +20,18 @@ def post_comment(
     data.update(fields)
     data = {k: v for k, v in data.items() if v is not None}
     return client.post(f"/api/articles/{article_id}/comments", json=data)
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core over the whole page, open shadow roots and iframes' documents included."""
+    from .conftest import AXE
+
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => {
+          const r = await axe.run(document, { resultTypes: ['violations'] });
+          return r.violations.map((v) =>
+            `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' > ')).join(', ')})`);
+        }"""
+    )
+    return list(result)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +12,10 @@ from playwright.sync_api import expect
 from moderation import comments as domain
 from moderation.extensions import db
 
+from .helpers import axe_violations
+
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 
 PAYLOADS = [
     "<script>window.__xss = 1</script>",
@@ -149,29 +149,6 @@ def test_hostile_comments_run_no_script_in_the_widget_or_the_embed_page(
 
 
 # --- accessibility ----------------------------------------------------------------
-
-
-def axe_violations(page: Any) -> list[str]:
-    """axe-core over the whole page, open shadow roots and iframes' documents included."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """async () => {
-          const r = await axe.run(document, { resultTypes: ['violations'] });
-          return r.violations.map((v) =>
-            `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' > ')).join(', ')})`);
-        }"""
-    )
-    return list(result)
-
-
-@pytest.fixture
-def axe_context(browser: Any) -> Iterator[Any]:
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `npm ci` (make browser-deps)")
-    # The /embed page's CSP forbids injected scripts; let axe in.
-    context = browser.new_context(bypass_csp=True)
-    yield context
-    context.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -14,6 +14,8 @@ from moderation import moderators
 from moderation.extensions import db
 from moderation.models import Comment, Status, utcnow
 
+from .helpers import axe_violations
+
 pytestmark = pytest.mark.browser
 
 EMAIL = "editor@example.com"
@@ -235,3 +237,35 @@ def test_screenshot_of_the_queue(
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_dashboard_pages_have_no_axe_violations(
+    make_app: Callable[..., Flask], live_server_factory: Callable[..., Any], axe_context: Any
+) -> None:
+    app = make_app()
+    first, _, _ = seed(
+        app,
+        [
+            {"name": "Ana", "email": "ana@example.org", "body": "A *moving* film."},
+            {"name": "Ben", "email": "ben@example.org", "body": "Buy now", "held_reason": "links"},
+            {"name": "Cy", "email": "cy@example.org", "body": "Agreed", "status": Status.APPROVED},
+        ],
+    )
+    server = live_server_factory(app)
+    page = axe_context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{server.url}/moderation/login")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Log in").click()  # the error state
+    assert axe_violations(page) == []
+    log_in(page, server.url)
+    for path in (
+        "/moderation/",
+        "/moderation/?status=approved",
+        f"/moderation/comments/{first}",
+        "/moderation/articles",
+        "/moderation/log",
+    ):
+        assert page.goto(server.url + path).ok, path
+        assert axe_violations(page) == [], path
+    page.close()
