@@ -6,6 +6,7 @@ request, flash a message or commit: the view owns HTTP and the transaction.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -183,6 +184,29 @@ def approved_count(article_id: str) -> int:
         )
         or 0
     )
+
+
+def public_state(article_id: str) -> str:
+    """A short token that changes whenever what readers see of an article may change.
+
+    It reads three small aggregates instead of the comments themselves, so an
+    unchanged thread is answered with a 304 at a fraction of the cost of rendering it.
+    Every moderation action logs an event for the article, and approved comments are
+    counted and dated, so approvals, edits, deletions and replies all change it.
+    """
+    visible = db.session.execute(
+        select(func.count(), func.max(Comment.updated_at), func.max(Comment.id)).where(
+            Comment.article_id == article_id, Comment.status == Status.APPROVED
+        )
+    ).one()
+    last_event = db.session.scalar(
+        select(func.max(ModerationEvent.id)).where(ModerationEvent.article_id == article_id)
+    )
+    article = db.session.execute(
+        select(Article.title, Article.url, Article.closed).where(Article.id == article_id)
+    ).one_or_none()
+    state = repr((tuple(visible), last_event, tuple(article) if article else None))
+    return hashlib.blake2b(state.encode(), digest_size=12).hexdigest()
 
 
 def approved_counts(article_ids: list[str]) -> dict[str, int]:

@@ -153,3 +153,32 @@ def test_deleting_keeps_replies_and_the_log(make_comment: Callable[..., Comment]
         db.select(ModerationEvent).where(ModerationEvent.action == "delete")
     ).one()
     assert event.comment_id is None and f"#{top_id}" in event.detail
+
+
+def test_public_state_changes_exactly_when_readers_would_see_a_change(
+    make_comment: Callable[..., Comment], article: Article, make_moderator: Callable[..., object]
+) -> None:
+    states = [domain.public_state(article.id)]
+
+    def changed() -> bool:
+        db.session.commit()
+        states.append(domain.public_state(article.id))
+        return states[-1] != states[-2]
+
+    comment = make_comment(Status.PENDING)
+    assert not changed(), "a pending comment is invisible"
+    domain.approve(comment, None)
+    assert changed()
+    domain.edit_comment(comment, "Edited text", None)
+    assert changed()
+    hidden = make_comment(Status.APPROVED)
+    assert changed()
+    domain.reject(hidden, None)
+    assert changed()
+    domain.delete_comment(hidden, None)
+    assert changed(), "deleting a rejected comment is logged"
+    domain.moderator_reply(comment, make_moderator(), "Thanks!")  # type: ignore[arg-type]
+    assert changed()
+    domain.set_article_closed(article, True)
+    assert changed()
+    assert not changed()
