@@ -14,6 +14,15 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 
+def render_item(type_, obj, autogen_context):
+    """Write the app's column types as plain SQLAlchemy ones: migrations import no app code."""
+    from moderation.models import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def get_engine():
     return current_app.extensions["migrate"].db.engine
 
@@ -81,6 +90,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("render_item", render_item)
 
     connectable = get_engine()
 

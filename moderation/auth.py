@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import cache
 from urllib.parse import urlsplit
@@ -17,10 +18,18 @@ from .passwords import hash_password, verify_password
 
 @login_manager.user_loader
 def load_moderator(user_id: str) -> Moderator | None:
-    if not user_id.isdigit():
+    """The moderator of a session, unless that session was ended.
+
+    The session holds ``id:session_version``; ``moderators.end_sessions`` bumps the
+    version, so every cookie issued before it stops working.
+    """
+    match = re.fullmatch(r"([0-9]{1,10}):([0-9]{1,10})", user_id)
+    if match is None:
         return None
-    moderator = db.session.get(Moderator, int(user_id))
-    return moderator if moderator is not None and moderator.active else None
+    moderator = db.session.get(Moderator, int(match[1]))
+    if moderator is None or not moderator.active:
+        return None
+    return moderator if moderator.session_version == int(match[2]) else None
 
 
 def find_moderator(email: str) -> Moderator | None:

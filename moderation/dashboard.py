@@ -229,6 +229,9 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
+    # A copy of the session cookie must not outlive the logout.
+    moderators.end_sessions(me())
+    db.session.commit()
     logout_user()
     flash("You are logged out.", "success")
     return redirect(url_for(".login"), code=303)

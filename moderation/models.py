@@ -143,10 +143,16 @@ class Moderator(UserMixin, Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the session's user id: bumping it ends every session of this moderator
+    # (logout, password change, disabling), since the session cookie lives client-side.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<Moderator {self.email!r}>"
@@ -176,3 +182,13 @@ class ModerationEvent(Model):
 
     comment: Mapped[Comment | None] = relationship()
     moderator: Mapped[Moderator | None] = relationship()
+
+
+class SpentToken(Model):
+    """A form token that already carried a comment: each token is good for one post."""
+
+    __tablename__ = "spent_token"
+
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Past this moment the token has expired anyway, and the row can go.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -74,6 +74,8 @@ def set_moderator_active(email: str, active: bool) -> Moderator:
     """
     moderator = get_moderator(email)
     moderator.active = active
+    if not active:
+        end_sessions(moderator)
     db.session.flush()
     return moderator
 
@@ -92,7 +94,17 @@ def set_password(moderator: Moderator, password: str) -> Moderator:
     """Give a moderator a new password."""
     check_password(password)
     moderator.password_hash = hash_password(password)
+    end_sessions(moderator)
     return moderator
+
+
+def end_sessions(moderator: Moderator) -> None:
+    """End every open session of a moderator (logout, new password, disabled account).
+
+    Sessions live in signed cookies, so they cannot be deleted on the server; instead
+    each carries the moderator's session version, and a bumped version refuses them.
+    """
+    moderator.session_version = (moderator.session_version or 1) + 1
 
 
 def record_login(moderator: Moderator) -> None:

@@ -157,6 +157,46 @@ def test_disabling_ends_an_open_session(
     )
 
 
+def _stolen_copy(client: FlaskClient, app: Flask) -> FlaskClient:
+    """Another client holding a copy of ``client``'s session cookie."""
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    thief = app.test_client()
+    thief.set_cookie("session", cookie.value)
+    return thief
+
+
+def test_a_copied_session_cookie_dies_with_the_logout(
+    make_app: Callable[..., Flask], make_moderator: Callable[..., Moderator]
+) -> None:
+    app = make_app()
+    with app.app_context():
+        make_moderator()
+    auth = Auth(app.test_client())
+    assert auth.login().status_code == 303
+    thief = _stolen_copy(auth.client, app)
+    assert thief.get("/moderation/").status_code == 200
+    assert auth.post("/moderation/logout").status_code == 303
+    assert thief.get("/moderation/").status_code == 302
+
+
+def test_a_new_password_ends_the_open_sessions(
+    make_app: Callable[..., Flask], make_moderator: Callable[..., Moderator]
+) -> None:
+    app = make_app()
+    with app.app_context():
+        make_moderator()
+    auth = Auth(app.test_client())
+    assert auth.login().status_code == 303
+    with app.app_context():
+        moderator = moderators.get_moderator(MODERATOR_EMAIL)
+        moderators.set_password(moderator, "an entirely new passphrase")
+        db.session.commit()
+    assert auth.client.get("/moderation/").status_code == 302
+    assert auth.login(password="an entirely new passphrase").status_code == 303
+    assert auth.client.get("/moderation/").status_code == 200
+
+
 def test_login_attempts_are_rate_limited(
     make_app: Callable[..., Flask], make_moderator: Callable[..., Moderator]
 ) -> None:
