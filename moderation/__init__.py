@@ -40,6 +40,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
 
     app.config["ALLOWED_ORIGINS"] = defaults.normalize_origins(app.config["ALLOWED_ORIGINS"])
+    app.config["BLOCKLIST"] = defaults.normalize_list(app.config["BLOCKLIST"])
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("DATABASE_URL") or defaults.sqlite_url(
         app.instance_path
     )

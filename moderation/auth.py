@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from .extensions import db, login_manager
 from .models import Moderator
 from .passwords import hash_password, verify_password
+from .text import control_characters
 
 
 @login_manager.user_loader
@@ -33,6 +34,8 @@ def load_moderator(user_id: str) -> Moderator | None:
 
 
 def find_moderator(email: str) -> Moderator | None:
+    if control_characters(email):  # no stored email has them (and PostgreSQL refuses NUL)
+        return None
     return db.session.scalar(
         select(Moderator).where(func.lower(Moderator.email) == email.strip().lower())
     )

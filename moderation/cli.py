@@ -82,7 +82,7 @@ def _set_closed(article_id: str, closed: bool) -> None:
     if article is None:
         _fail(f"No article {article_id!r}.")
         return
-    domain.set_article_closed(article, closed)
+    domain.close_article(article, closed)
     db.session.commit()
     click.echo(f"Comments on {article_id} are now {'closed' if closed else 'open'}.")
 

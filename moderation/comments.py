@@ -13,11 +13,25 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
-from .models import ARTICLE_ID_MAX, Article, Comment, ModerationEvent, Moderator, Status
+from .models import (
+    ARTICLE_ID_MAX,
+    TITLE_MAX,
+    URL_MAX,
+    Article,
+    Comment,
+    ModerationEvent,
+    Moderator,
+    Status,
+    utcnow,
+)
 from .rendering import render_comment
+from .text import clean_line, control_characters, safe_link, web_url_or_empty
 
 ARTICLE_ID_RE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{ARTICLE_ID_MAX - 1}}}$")
 
@@ -84,31 +98,62 @@ def create_article(article_id: str, *, title: str = "", url: str = "") -> Articl
         raise DomainError(
             "An article id is 1 to 200 letters, digits, '.', '_' or '-'.", field="article"
         )
+    title, url = title.strip(), url.strip()
+    if len(title) > TITLE_MAX or control_characters(title):
+        raise DomainError(
+            f"A title is at most {TITLE_MAX} characters, without control characters.",
+            field="title",
+        )
+    if url and (len(url) > URL_MAX or not safe_link(url)):
+        raise DomainError(
+            f"The address must be an http(s) URL or a path, at most {URL_MAX} characters.",
+            field="url",
+        )
     if db.session.get(Article, article_id) is not None:
         raise DomainError(f"Article {article_id!r} already exists.", field="article")
-    article = Article(id=article_id, title=title.strip(), url=url.strip(), closed=False)
+    article = Article(id=article_id, title=title, url=url, closed=False)
     db.session.add(article)
     db.session.flush()
+    return article
+
+
+def _insert_article_if_missing(article_id: str, title: str, url: str) -> Article:
+    """Create the article unless a concurrent request just did; either way, return it."""
+    values = {"id": article_id, "title": title, "url": url, "closed": False, "created_at": utcnow()}
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        db.session.execute(pg_insert(Article).values(values).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        db.session.execute(sqlite_insert(Article).values(values).on_conflict_do_nothing())
+    else:  # pragma: no cover - other backends: a savepoint catches the clash
+        try:
+            with db.session.begin_nested():
+                db.session.add(Article(**values))
+        except IntegrityError:
+            pass
+    article = db.session.get(Article, article_id)
+    assert article is not None
     return article
 
 
 def article_for_comment(
     article_id: str, *, title: str = "", url: str = "", auto_create: bool
 ) -> Article:
-    """The article a new comment goes to, created on its first comment when allowed."""
+    """The article a new comment goes to, created on its first comment when allowed.
+
+    The title and address come from the reader's browser: they are cleaned (one line of
+    text; an http(s) address or nothing) rather than refused, since the reader cannot
+    fix them.
+    """
     article = get_article(article_id)
-    if article is not None:
-        if article.closed:
-            raise CommentsClosed("Comments are closed for this article.")
-        return article
-    if not auto_create or not is_valid_article_id(article_id):
-        raise ArticleNotFound("There is no such article.")
-    return create_article(article_id, title=title[:300], url=url[:500])
-
-
-def set_article_closed(article: Article, closed: bool) -> Article:
-    """Close (or reopen) an article for new comments; existing ones stay visible."""
-    article.closed = closed
+    if article is None:
+        if not auto_create or not is_valid_article_id(article_id):
+            raise ArticleNotFound("There is no such article.")
+        article = _insert_article_if_missing(
+            article_id, clean_line(title, TITLE_MAX), web_url_or_empty(url, URL_MAX)
+        )
+    if article.closed:
+        raise CommentsClosed("Comments are closed for this article.")
     return article
 
 
@@ -440,9 +485,9 @@ def edit_article(
 
 
 def close_article(article: Article, closed: bool, moderator: Moderator | None = None) -> Article:
-    """Close or reopen an article for new comments, and log it."""
+    """Close or reopen an article for new comments (its comments stay visible); log it."""
     if article.closed != closed:
-        set_article_closed(article, closed)
+        article.closed = closed
         record(None, moderator, "close" if closed else "reopen", article_id=article.id)
     return article
 

@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     # A signed form token must be at least this old and at most this old (seconds).
     "MIN_FILL_SECONDS": 3,
     "FORM_TOKEN_MAX_AGE": 2 * 60 * 60,
+    # Words that earn a comment a "held because" note for the moderators: a list, or a
+    # comma/space separated string.
+    "BLOCKLIST": [],
     # Readers may create an article on its first comment.
     "AUTO_CREATE_ARTICLES": True,
     # Replies nest at most this deep (1 = no replies to replies).
@@ -40,13 +43,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def normalize_origins(value: Any) -> list[str]:
-    """Accept a JSON list or a comma/space separated string of origins."""
+def normalize_list(value: Any) -> list[str]:
+    """Accept a JSON list or a comma/space separated string."""
     if not value:
         return []
     if isinstance(value, str):
         value = value.replace(",", " ").split()
-    return [str(origin).rstrip("/") for origin in value if str(origin).strip()]
+    return [str(item).strip() for item in value if str(item).strip()]
+
+
+def normalize_origins(value: Any) -> list[str]:
+    """Accept a JSON list or a comma/space separated string of origins."""
+    return [origin.rstrip("/") for origin in normalize_list(value)]
 
 
 def sqlite_url(instance_path: str) -> str:

@@ -42,7 +42,8 @@ from .forms import (
     LoginForm,
     ReplyForm,
 )
-from .models import Article, Comment, Moderator, Status, utcnow
+from .models import Article, Comment, Moderator, Status, is_id, utcnow
+from .text import safe_link
 
 bp = Blueprint("dashboard", __name__, url_prefix="/moderation")
 
@@ -95,11 +96,8 @@ def page_error(error: HTTPException) -> ResponseReturnValue:
 
 @bp.app_template_filter("href")
 def href(url: str | None) -> str:
-    """An address safe to link to: http(s) or a path; anything else (javascript:…) is ''."""
-    if not url:
-        return ""
-    scheme = urlsplit(url).scheme.lower()
-    return url if scheme in ("http", "https") or (not scheme and url.startswith("/")) else ""
+    """An address safe to link to: http(s) or a local path; anything else is ''."""
+    return safe_link(url)
 
 
 @bp.app_template_filter("since")
@@ -179,6 +177,8 @@ def _invalid(form: Any) -> Any:
 
 
 def _comment_or_404(comment_id: int) -> Comment:
+    if not is_id(comment_id):
+        abort(404, f"There is no comment #{comment_id}.")
     return db.get_or_404(Comment, comment_id, description=f"There is no comment #{comment_id}.")
 
 

@@ -3,9 +3,7 @@ the dashboard's forms all carry the session CSRF token."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -24,10 +22,18 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
-from .models import BODY_MAX, EMAIL_MAX, NAME_MAX, TITLE_MAX, URL_MAX, WEBSITE_MAX
+from .models import BODY_MAX, EMAIL_MAX, MAX_ID, NAME_MAX, TITLE_MAX, URL_MAX, WEBSITE_MAX, is_id
+from .text import (
+    control_characters,
+    has_bidi_controls,
+    is_blank,
+    is_local_path,
+    web_url_problem,
+)
 
 
 def strip(value: Any) -> Any:
@@ -49,24 +55,34 @@ class NoControlCharacters:
     """Refuse NUL and other control characters (newlines and tabs allowed where asked)."""
 
     def __init__(self, allow: str = "") -> None:
-        self.allow = set(allow)
+        self.allow = allow
 
     def __call__(self, form: Any, field: Any) -> None:
-        for char in field.data or "":
-            if char in self.allow:
-                continue
-            if unicodedata.category(char) in ("Cc", "Cs") or char in "\u2028\u2029":
-                raise ValidationError("Remove the invisible control characters.")
+        if isinstance(field.data, str) and control_characters(field.data, self.allow):
+            raise ValidationError("Remove the invisible control characters.")
+
+
+class Visible:
+    """Refuse text that is only spaces and invisible characters (a "blank" name)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if isinstance(field.data, str) and is_blank(field.data):
+            raise StopValidation(self.message)
+
+
+def no_bidi_controls(form: Any, field: Any) -> None:
+    if isinstance(field.data, str) and has_bidi_controls(field.data):
+        raise ValidationError("Remove the invisible characters that reorder the text.")
 
 
 def http_url(form: Any, field: Any) -> None:
-    if not field.data:
-        return
-    parts = urlsplit(field.data)
-    if parts.scheme not in ("http", "https"):
-        raise ValidationError("The website must start with http:// or https://.")
-    if not parts.hostname or "." not in parts.hostname.strip("."):
-        raise ValidationError("Enter a full web address, like https://example.com.")
+    if field.data:
+        problem = web_url_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
 
 class CommentForm(FlaskForm):
@@ -80,8 +96,10 @@ class CommentForm(FlaskForm):
         filters=[strip],
         validators=[
             DataRequired("Please enter your name."),
+            Visible("Please enter your name."),
             Length(max=NAME_MAX, message=f"Keep the name under {NAME_MAX} characters."),
             NoControlCharacters(),
+            no_bidi_controls,
         ],
     )
     email = StringField(
@@ -109,11 +127,19 @@ class CommentForm(FlaskForm):
         filters=[strip, normalize_newlines],
         validators=[
             DataRequired("Please write a comment."),
+            Visible("Please write a comment."),
             Length(max=BODY_MAX, message=f"Keep the comment under {BODY_MAX:,} characters."),
             NoControlCharacters(allow="\n\t"),
         ],
     )
-    parent_id = IntegerField("Reply to", validators=[Optional()], render_kw={"hidden": True})
+    parent_id = IntegerField(
+        "Reply to",
+        validators=[
+            Optional(),
+            NumberRange(1, MAX_ID, "You can only reply to a published comment of this article."),
+        ],
+        render_kw={"hidden": True},
+    )
     token = HiddenField("Form token", filters=[strip])
     # A field people never see; bots fill it in.
     homepage = StringField("Leave this field empty", filters=[strip])
@@ -147,7 +173,10 @@ class CommentActionForm(ActionForm):
     """A button acting on one comment: the version the moderator saw goes along."""
 
     version = IntegerField(
-        validators=[InputRequired("This form is out of date; reload the page."), NumberRange(1)]
+        validators=[
+            InputRequired("This form is out of date; reload the page."),
+            NumberRange(1, MAX_ID, "This form is out of date; reload the page."),
+        ]
     )
     next = HiddenField()
 
@@ -202,7 +231,7 @@ def check_selection(form: Any, field: Any) -> None:
         raise ValidationError(f"Select at most {BULK_MAX} comments at once.")
     for entry in field.data:
         comment_id, _, version = entry.partition(":")
-        if not comment_id.isdigit() or (version and not version.isdigit()):
+        if not is_id(comment_id) or (version and not is_id(version)):
             raise ValidationError("The selection could not be read; reload the page.")
 
 
@@ -226,8 +255,8 @@ class BulkForm(FlaskForm):
 
 
 def web_address(form: Any, field: Any) -> None:
-    """An http(s) address, or a path on the blog's own site."""
-    if not field.data or field.data.startswith("/"):
+    """An http(s) address, or a path on the blog's own site (not ``//other.host``)."""
+    if not field.data or is_local_path(field.data):
         return
     http_url(form, field)
 
@@ -236,7 +265,10 @@ class ArticleForm(FlaskForm):
     title = StringField(
         "Title",
         filters=[strip],
-        validators=[Length(max=TITLE_MAX, message=f"Keep the title under {TITLE_MAX} characters.")],
+        validators=[
+            Length(max=TITLE_MAX, message=f"Keep the title under {TITLE_MAX} characters."),
+            NoControlCharacters(),
+        ],
     )
     url = StringField(
         "Address (URL)",

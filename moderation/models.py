@@ -63,6 +63,14 @@ WEBSITE_MAX = 200
 BODY_MAX = 10_000
 TITLE_MAX = 300
 URL_MAX = 500
+# Ids are 32-bit on every backend: anything larger names nothing (and would overflow).
+MAX_ID = 2**31 - 1
+
+
+def is_id(value: str | int) -> bool:
+    """A plausible row id: digits only (no "²"), 1 to 2**31 - 1."""
+    text = str(value)
+    return text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID
 
 
 class Article(Model):

@@ -32,7 +32,7 @@ from .extensions import csrf, db, limiter
 from .forms import CommentForm
 from .models import Comment
 from .origins import add_cors_headers, frame_ancestors, origin_allowed
-from .tokens import TokenError, check_token, issue_token
+from .tokens import TokenError, check_token, issue_token, spend_token
 
 bp = Blueprint("public", __name__)
 csrf.exempt(bp)
@@ -135,6 +135,11 @@ def _article_view(article_id: str) -> ArticleView:
 def _payload() -> MultiDict[str, Any]:
     """The submitted fields, from JSON or from a form, as strings."""
     if request.is_json:
+        # A chunked body is cut at the size limit rather than refused: refuse it here, so
+        # an oversized body is a 413 and not "invalid JSON".
+        limit = request.max_content_length
+        if limit is not None and len(request.get_data(cache=True)) >= limit:
+            abort(413)
         data = request.get_json(silent=True)
         if data is None:
             abort(400, "The request body is not valid JSON.")
@@ -162,8 +167,9 @@ def _submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) ->
     if not origin_allowed(request.headers.get("Origin")):
         raise SubmissionRefused(403, "Comments cannot be sent from this site.")
     valid = form.validate()
+    good_token = None
     try:
-        check_token(
+        good_token = check_token(
             config["SECRET_KEY"],
             form.token.data or "",
             article_id,
@@ -173,7 +179,7 @@ def _submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) ->
     except TokenError as exc:
         form.token.errors = [*form.token.errors, str(exc)]
         valid = False
-    if not valid:
+    if not valid or good_token is None:
         raise domain.DomainError("Please correct the marked fields.")
 
     try:
@@ -192,7 +198,7 @@ def _submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) ->
         website=form.website.data or "",
         body=form.body.data,
         honeypot=form.homepage.data or "",
-        blocklist=list(config.get("BLOCKLIST", [])),
+        blocklist=list(config["BLOCKLIST"]),
     )
     try:
         comment = domain.submit_comment(
@@ -212,6 +218,12 @@ def _submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) ->
     except domain.InvalidParent as exc:
         db.session.rollback()
         form.parent_id.errors = [*form.parent_id.errors, exc.message]
+        raise domain.DomainError("Please correct the marked fields.") from exc
+    try:
+        spend_token(good_token)
+    except TokenError as exc:
+        db.session.rollback()
+        form.token.errors = [*form.token.errors, str(exc)]
         raise domain.DomainError("Please correct the marked fields.") from exc
     db.session.commit()
     return comment

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from .comments import is_valid_article_id
 from .extensions import db
 from .models import Article, Comment, ModerationEvent, Status
+from .text import clean_line
 
 T = TypeVar("T")
 
@@ -70,7 +71,7 @@ def parse_page(value: str | None) -> int:
 def parse_filter(args: Mapping[str, str]) -> QueueFilter:
     """Read ``status``, ``article``, ``q`` and ``page``; bad values fall back to defaults."""
     article_id = (args.get("article") or "").strip()
-    search = " ".join((args.get("q") or "").split())[:SEARCH_MAX]
+    search = clean_line(args.get("q") or "", SEARCH_MAX)
     return QueueFilter(
         status=parse_status(args.get("status")),
         article_id=article_id if is_valid_article_id(article_id) else None,

@@ -2,20 +2,36 @@
 
 A token says "this form for this article was handed out at time T". It proves the
 form was fetched first, not filled in faster than a person could, and not kept for
-hours.
+hours. Each token carries one comment: once a comment is accepted with it, its nonce
+is spent, so a bot cannot fetch one form and post through it again and again.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from .extensions import db
+from .models import SpentToken, utcnow
 
 SALT = "moderation.form-token"
 
 
 class TokenError(Exception):
-    """The token is missing, forged, for another article, too fresh or too old."""
+    """The token is missing, forged, for another article, too fresh, too old or spent."""
+
+
+@dataclass(frozen=True)
+class GoodToken:
+    nonce: str
+    expires_at: datetime
 
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
@@ -23,13 +39,13 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
 
 
 def issue_token(secret_key: str, article_id: str) -> str:
-    """A token for one article's comment form."""
-    return _serializer(secret_key).dumps({"a": article_id})
+    """A token for one comment on one article."""
+    return _serializer(secret_key).dumps({"a": article_id, "n": secrets.token_urlsafe(12)})
 
 
 def check_token(
     secret_key: str, token: str, article_id: str, *, min_age: float, max_age: float
-) -> None:
+) -> GoodToken:
     """Raise :class:`TokenError` with a reader-facing message unless the token is good."""
     if not token:
         raise TokenError("The form token is missing. Reload the page and try again.")
@@ -43,6 +59,28 @@ def check_token(
         raise TokenError("The form token is not valid. Reload the page and try again.") from exc
     if not isinstance(payload, dict) or payload.get("a") != article_id:
         raise TokenError("This form belongs to another article. Reload the page and try again.")
+    nonce = payload.get("n")
+    if not isinstance(nonce, str) or not 8 <= len(nonce) <= 32:
+        raise TokenError("The form token is not valid. Reload the page and try again.")
     age = time.time() - signed_at.timestamp()
     if age < min_age:
         raise TokenError("That was quick! Please wait a few seconds before sending your comment.")
+    return GoodToken(nonce, signed_at.astimezone(UTC) + timedelta(seconds=max_age))
+
+
+def spend_token(token: GoodToken) -> None:
+    """Mark a token as used; raise :class:`TokenError` if a comment already used it.
+
+    Call it in the transaction that stores the comment, so a refused comment leaves the
+    token unspent. Tokens past their expiry are forgotten on the way.
+    """
+    db.session.execute(delete(SpentToken).where(SpentToken.expires_at < utcnow()))
+    values = {"nonce": token.nonce, "expires_at": token.expires_at}
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(SpentToken).values(values).on_conflict_do_nothing()
+    # RETURNING says whether the row went in (rowcount is not reliable across drivers).
+    if db.session.execute(statement.returning(SpentToken.nonce)).first() is None:
+        raise TokenError(
+            "This form has already sent a comment. Reload the page to write another one."
+        )

@@ -311,7 +311,7 @@ def test_a_refusal_of_the_whole_post_is_shown_in_the_status(
     with sites.app.app_context():
         article = domain.get_article("closing")
         assert article is not None
-        domain.set_article_closed(article, True)
+        domain.close_article(article, True)
         db.session.commit()
     page.get_by_role("button", name="Post comment").click()
     expect_text(page, "[role=status]", "Comments are closed for this article.")

@@ -57,3 +57,25 @@ def test_comments_approve_publishes(
     assert db.session.get(Comment, comment.id).status is Status.APPROVED  # type: ignore[union-attr]
     missing = runner.invoke(args=["comments", "approve", "999999"])
     assert missing.exit_code != 0 and "No comment" in missing.output
+
+
+def test_closing_from_the_shell_is_in_the_audit_log(runner: FlaskCliRunner) -> None:
+    from moderation.models import ModerationEvent
+
+    runner.invoke(args=["articles", "add", "logged"])
+    assert runner.invoke(args=["articles", "close", "logged"]).exit_code == 0
+    assert runner.invoke(args=["articles", "open", "logged"]).exit_code == 0
+    events = db.session.scalars(
+        db.select(ModerationEvent.action).where(ModerationEvent.article_id == "logged")
+    ).all()
+    assert events == ["close", "reopen"]
+
+
+def test_articles_add_refuses_bad_titles_and_addresses(runner: FlaskCliRunner) -> None:
+    long_title = runner.invoke(args=["articles", "add", "t1", "--title", "x" * 301])
+    assert long_title.exit_code != 0 and "at most 300" in long_title.output
+    script = runner.invoke(args=["articles", "add", "t2", "--url", "javascript:alert(1)"])
+    assert script.exit_code != 0 and "http(s)" in script.output
+    other_site = runner.invoke(args=["articles", "add", "t3", "--url", "//evil.example/x"])
+    assert other_site.exit_code != 0
+    assert runner.invoke(args=["articles", "add", "t4", "--url", "/posts/t4"]).exit_code == 0

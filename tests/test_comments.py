@@ -67,7 +67,7 @@ def test_replies_nest_no_deeper_than_the_limit(
 
 
 def test_closed_article_refuses_comments(article: Article) -> None:
-    domain.set_article_closed(article, True)
+    domain.close_article(article, True)
     with pytest.raises(domain.CommentsClosed):
         domain.submit_comment(article, submission())
     with pytest.raises(domain.CommentsClosed):
@@ -179,6 +179,6 @@ def test_public_state_changes_exactly_when_readers_would_see_a_change(
     assert changed(), "deleting a rejected comment is logged"
     domain.moderator_reply(comment, make_moderator(), "Thanks!")  # type: ignore[arg-type]
     assert changed()
-    domain.set_article_closed(article, True)
+    domain.close_article(article, True)
     assert changed()
     assert not changed()

@@ -269,3 +269,28 @@ def test_dashboard_pages_have_no_axe_violations(
         assert page.goto(server.url + path).ok, path
         assert axe_violations(page) == [], path
     page.close()
+
+
+def test_acting_keys_do_nothing_while_the_focus_is_outside_the_queue(
+    make_app: Callable[..., Flask], live_server_factory: Callable[..., Any], page: Any
+) -> None:
+    app = make_app()
+    first, second = seed(
+        app,
+        [
+            {"name": "One", "email": "one@example.org", "body": "First"},
+            {"name": "Two", "email": "two@example.org", "body": "Second"},
+        ],
+    )
+    server = live_server_factory(app)
+    log_in(page, server.url)
+    page.keyboard.press("j")  # the first comment has the focus
+    page.get_by_role("link", name="Log", exact=True).focus()
+    for key in "arsp":
+        page.keyboard.press(key)
+    page.wait_for_timeout(300)
+    assert [status_of(app, i) for i in (first, second)] == [Status.PENDING, Status.PENDING]
+    page.keyboard.press("j")  # back in the queue: the keys work again
+    page.keyboard.press("a")
+    page.locator("#live").filter(has_text="approved.").wait_for(state="attached")
+    assert Status.APPROVED in [status_of(app, i) for i in (first, second)]

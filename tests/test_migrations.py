@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models describe, on every backend."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
@@ -17,7 +18,7 @@ def test_migrated_schema_matches_the_models(app: Flask) -> None:
 
 def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(app: Flask) -> None:
     if db.engine.dialect.name != "sqlite":
-        return
+        pytest.skip("SQLite connection settings")
     with db.engine.connect() as connection:
         pragma = connection.exec_driver_sql
         assert pragma("PRAGMA journal_mode").scalar() == "wal"
@@ -26,8 +27,6 @@ def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(app: Flask) -> None:
 
 
 def test_approved_comments_in_order_is_one_index_range_scan(app: Flask) -> None:
-    if db.engine.dialect.name != "sqlite":
-        return
     from moderation.models import Comment, Status
 
     query = (
@@ -37,8 +36,15 @@ def test_approved_comments_in_order_is_one_index_range_scan(app: Flask) -> None:
     )
     sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
     with db.engine.connect() as connection:
-        plan = " | ".join(
-            row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
-        )
-    assert "USING INDEX ix_comment_article_status_created" in plan, plan
-    assert "TEMP B-TREE" not in plan, plan
+        if db.engine.dialect.name == "sqlite":
+            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
+            plan = " | ".join(row[-1] for row in rows)
+            assert "USING INDEX ix_comment_article_status_created" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan
+        else:
+            # An empty table makes any plan cheap: forbid the sequential scan to see
+            # which index the planner picks, and that it needs no sort.
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            plan = " | ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql))
+            assert "ix_comment_article_status_created" in plan, plan
+            assert "Sort" not in plan, plan

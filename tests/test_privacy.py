@@ -50,6 +50,10 @@ def test_email_and_address_never_leave_through_public_outputs(
         client.get("/embed/a-film-review"),
         client.get("/embed/a-film-review?posted=1"),
         client.get("/api/articles/a-film-review/form-token"),
+        client.get("/embed/a-film-review/fragment"),
+        client.get("/api/counts?article=a-film-review"),
+        client.get("/embed.js"),
+        client.get("/demo"),
     ]
     for response in outputs:
         assert SECRET_EMAIL not in text_of(response)

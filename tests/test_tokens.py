@@ -33,3 +33,10 @@ def test_too_fast_and_too_old(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(time, "time", lambda: now + 120)
     with pytest.raises(TokenError, match="expired"):
         check_token(KEY, token, "post-1", min_age=5, max_age=60)
+
+
+def test_every_token_has_its_own_nonce_and_expiry() -> None:
+    first = check_token(KEY, issue_token(KEY, "post-1"), "post-1", min_age=0, max_age=60)
+    second = check_token(KEY, issue_token(KEY, "post-1"), "post-1", min_age=0, max_age=60)
+    assert first.nonce != second.nonce
+    assert 55 <= (first.expires_at.timestamp() - time.time()) <= 61

@@ -135,7 +135,9 @@
     if (key === "j") { event.preventDefault(); select(current + 1); return; }
     if (key === "k") { event.preventDefault(); select(current < 0 ? 0 : current - 1); return; }
     var item = currentItem();
-    if (!item) { return; }
+    // Acting keys only work on the comment that has the focus (j/k put it there), so a
+    // stray key press elsewhere on the page (a link, the nav) changes nothing.
+    if (!item || !item.contains(event.target)) { return; }
     if (key === "x") {
       var box = item.querySelector("input.select");
       if (box) { event.preventDefault(); box.checked = !box.checked; }

@@ -130,6 +130,7 @@
       }
       try {
         const answer = await send(true);
+        newToken().catch(() => {}); // a token carries one comment
         const holder = document.createElement("template");
         holder.innerHTML = answer.comment_html; // the server's rendering, marked pending
         const item = holder.content.firstElementChild;
