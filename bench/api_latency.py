@@ -64,19 +64,26 @@ def main() -> None:
             )
             domain.approve(comment, None)
         db.session.commit()
-        token = issue_token(app.config["SECRET_KEY"], ARTICLE)
 
     client = app.test_client()
     listing = f"/api/articles/{ARTICLE}/comments"
     etag = client.get(listing).headers["ETag"]
-    post_body = {"name": "Bench", "email": "b@example.org", "body": "Posted", "token": token}
+    secret = app.config["SECRET_KEY"]
+
+    def post() -> int:
+        # A form token carries one comment: every post fetches its own, as the widget does.
+        body = {"name": "Bench", "email": "b@example.org", "body": "Posted"}
+        body["token"] = issue_token(secret, ARTICLE)
+        status = client.post(listing, json=body).status_code
+        assert status == 202, status
+        return status
 
     cases: dict[str, Callable[[], int]] = {
         "form token": lambda: client.get(f"/api/articles/{ARTICLE}/form-token").status_code,
         "list JSON (200)": lambda: client.get(listing).status_code,
         "list JSON (304)": lambda: client.get(listing, headers={"If-None-Match": etag}).status_code,
         "embed page": lambda: client.get(f"/embed/{ARTICLE}").status_code,
-        "post comment": lambda: client.post(listing, json=post_body).status_code,
+        "post comment": post,
     }
     results = {name: measure(call, args.seconds) for name, call in cases.items()}
     base = results["form token"]

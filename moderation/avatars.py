@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -30,6 +31,7 @@ def identity_digest(email: str, secret_key: str) -> bytes:
     return hmac.new(key, normalize_email(email).encode(), hashlib.sha256).digest()
 
 
+@lru_cache(maxsize=4096)
 def identicon_svg(email: str, secret_key: str, size: int = SIZE) -> Markup:
     """An inline SVG identicon; decorative, so hidden from screen readers."""
     digest = identity_digest(email, secret_key)
