@@ -161,10 +161,14 @@ def article_for_comment(
 
 
 def thread_depth(comment: Comment) -> int:
-    """1 for a top-level comment, 2 for a reply to it, and so on."""
+    """1 for a top-level comment, 2 for a reply to it, and so on, as readers see it.
+
+    Only published ancestors count: a reply whose parent was rejected or deleted is shown
+    at the top level (see ``build_thread``), so it starts a new thread.
+    """
     depth = 1
     node = comment
-    while node.parent_id is not None and node.parent is not None:
+    while node.parent is not None and node.parent.status == Status.APPROVED:
         depth += 1
         node = node.parent
     return depth

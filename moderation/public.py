@@ -30,8 +30,9 @@ from . import comments as domain
 from .errors import error_response
 from .extensions import csrf, db, limiter
 from .forms import CommentForm
-from .models import Comment
+from .models import TITLE_MAX, URL_MAX, Comment
 from .origins import add_cors_headers, frame_ancestors, origin_allowed
+from .text import clean_line, safe_link, web_url_or_empty
 from .tokens import TokenError, check_token, issue_token, spend_token
 
 bp = Blueprint("public", __name__)
@@ -87,6 +88,9 @@ def avatar_filter(comment: Comment) -> Markup:
     )
 
 
+bp.add_app_template_filter(safe_link, "safe_link")
+
+
 @bp.app_template_global()
 def asset_url(name: str, external: bool = False) -> str:
     """The immutable, content-hashed URL of a widget asset."""
@@ -127,8 +131,10 @@ def _article_view(article_id: str) -> ArticleView:
     if article is not None:
         return ArticleView(article.id, article.title, article.url, article.closed)
     if current_app.config["AUTO_CREATE_ARTICLES"] and domain.is_valid_article_id(article_id):
-        title = request.args.get("title", "")[:300]
-        return ArticleView(article_id, title, request.args.get("url", "")[:500], False)
+        # Not created yet: show what the first comment would create it with.
+        title = clean_line(request.args.get("title", ""), TITLE_MAX)
+        url = web_url_or_empty(request.args.get("url", ""), URL_MAX)
+        return ArticleView(article_id, title, url, False)
     abort(404, "There is no such article.")
 
 
@@ -395,9 +401,10 @@ def api_counts() -> ResponseReturnValue:
         abort(400, "Name at least one article: /api/counts?article=ID.")
     if len(article_ids) > MAX_COUNT_ARTICLES:
         abort(400, f"Ask for at most {MAX_COUNT_ARTICLES} articles at once.")
-    if not all(domain.is_valid_article_id(a) for a in article_ids):
-        abort(400, "An article id is 1 to 200 letters, digits, '.', '_' or '-'.")
-    response = jsonify(counts=domain.approved_counts(article_ids))
+    # An id that cannot exist has no comments; one bad id must not blank the others.
+    counts = domain.approved_counts([a for a in article_ids if domain.is_valid_article_id(a)])
+    counts.update((a, 0) for a in article_ids if a not in counts)
+    response = jsonify(counts=counts)
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
     return response.make_conditional(request)

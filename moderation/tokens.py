@@ -48,7 +48,7 @@ def check_token(
 ) -> GoodToken:
     """Raise :class:`TokenError` with a reader-facing message unless the token is good."""
     if not token:
-        raise TokenError("The form token is missing. Reload the page and try again.")
+        raise TokenError("The form was not complete. Check your comment and send it again.")
     try:
         payload, signed_at = _serializer(secret_key).loads(
             token, max_age=int(max_age), return_timestamp=True

@@ -250,14 +250,14 @@ def test_reply_by_keyboard_nests_the_pending_reply_up_to_the_maximum_depth(
     reply.focus()
     page.keyboard.press("Enter")
     assert shadow_focus(page) == "TEXTAREA body"
-    assert "Leave a reply to Ann" in page.locator("#mc-form-title").inner_text()
+    assert "Leave a reply to Ann" in page.locator(".mc-form h3").inner_text()
     assert page.locator(f"#comment-{top} > form").count() == 1  # under the comment
 
     # Cancel by keyboard puts the form back and the focus on the reply link.
     page.get_by_role("link", name="Cancel reply").focus()
     page.keyboard.press("Enter")
     assert page.locator(f"#comment-{top} > form").count() == 0
-    assert page.locator("#mc-form-title .mc-replying").is_hidden()
+    assert page.locator(".mc-form h3 .mc-replying").is_hidden()
     assert shadow_focus(page).startswith("A mc-reply-link")
 
     page.keyboard.press("Enter")

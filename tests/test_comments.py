@@ -182,3 +182,20 @@ def test_public_state_changes_exactly_when_readers_would_see_a_change(
     domain.close_article(article, True)
     assert changed()
     assert not changed()
+
+
+def test_a_thread_whose_top_was_rejected_starts_over_as_readers_see_it(
+    make_comment: Callable[..., Comment], article: Article
+) -> None:
+    top = make_comment(Status.APPROVED)
+    middle = make_comment(Status.APPROVED, parent=top)
+    bottom = make_comment(Status.APPROVED, parent=middle)
+    with pytest.raises(domain.InvalidParent, match="deep"):
+        domain.submit_comment(article, submission(parent_id=bottom.id), max_depth=3)
+    domain.reject(top, None)
+    db.session.commit()
+    # "middle" now shows at the top level, "bottom" under it: a reply to it is depth 3.
+    tree = domain.build_thread(domain.approved_comments(article.id))
+    assert [n.comment for n in tree] == [middle]
+    reply = domain.submit_comment(article, submission(parent_id=bottom.id), max_depth=3)
+    assert reply.parent_id == bottom.id

@@ -294,3 +294,31 @@ def test_acting_keys_do_nothing_while_the_focus_is_outside_the_queue(
     page.keyboard.press("a")
     page.locator("#live").filter(has_text="approved.").wait_for(state="attached")
     assert Status.APPROVED in [status_of(app, i) for i in (first, second)]
+
+
+def test_select_all_leaves_out_the_comments_already_handled(
+    make_app: Callable[..., Flask], live_server_factory: Callable[..., Any], page: Any
+) -> None:
+    app = make_app()
+    first, second, third = seed(
+        app,
+        [
+            {"name": "One", "email": "one@example.org", "body": "First"},
+            {"name": "Two", "email": "two@example.org", "body": "Second"},
+            {"name": "Three", "email": "three@example.org", "body": "Third"},
+        ],
+    )
+    server = live_server_factory(app)
+    log_in(page, server.url)
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    page.locator("#live").filter(has_text=f"Comment #{first} approved.").wait_for(state="attached")
+    page.get_by_label("Select all on this page").check()
+    page.get_by_label("With the selected comments").select_option(label="Reject")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state()
+    assert [status_of(app, i) for i in (first, second, third)] == [
+        Status.APPROVED,
+        Status.REJECTED,
+        Status.REJECTED,
+    ]

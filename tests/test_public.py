@@ -149,7 +149,7 @@ def test_form_encoded_post_works_too(
 def test_token_is_required_and_bound_to_the_article(
     client: FlaskClient, article: Article, form_token: Callable[..., str]
 ) -> None:
-    assert "missing" in post_comment(client, "").json["errors"]["token"][0]
+    assert "not complete" in post_comment(client, "").json["errors"]["token"][0]
     wrong = post_comment(client, form_token("another-article"))
     assert wrong.status_code == 400 and "another article" in wrong.json["errors"]["token"][0]
 

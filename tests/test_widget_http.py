@@ -36,7 +36,7 @@ def test_fragment_is_the_comments_and_form_without_a_page_around_them(
     assert "Still waiting" not in html
     assert "1 comment" in html and "Leave a reply" in html
     # Absolute URLs: the fragment is shown inside someone else's page.
-    assert 'action="http://localhost/embed/a-film-review"' in html
+    assert 'action="http://localhost/embed/a-film-review#leave-reply"' in html
     assert re.search(r'<link rel="stylesheet" href="http://localhost/v/\w+/widget.css">', html)
     assert re.search(r'href="http://localhost/embed/a-film-review\?reply_to=\d+#leave-reply"', html)
     # No form token inside: the widget asks for a fresh one, the fragment stays cacheable.
@@ -189,9 +189,18 @@ def test_counts_of_several_articles_at_once(
 
 
 def test_counts_refuses_bad_requests_with_json(client: FlaskClient) -> None:
-    for query in ("", "?article=bad%20id", "?" + "&".join(f"article=a{n}" for n in range(101))):
+    for query in ("", "?" + "&".join(f"article=a{n}" for n in range(101))):
         response = client.get("/api/counts" + query)
         assert response.status_code == 400 and response.is_json and response.json["error"]
+
+
+def test_one_impossible_id_does_not_blank_the_other_counts(
+    client: FlaskClient, make_comment: Callable[..., Comment]
+) -> None:
+    make_comment(Status.APPROVED)
+    response = client.get("/api/counts?article=a-film-review&article=2019/old%20post")
+    assert response.status_code == 200
+    assert response.json["counts"] == {"a-film-review": 1, "2019/old post": 0}
 
 
 def test_counts_cors(client: FlaskClient) -> None:
@@ -263,3 +272,25 @@ def test_demo_page_embeds_the_widget_with_the_documented_snippet(client: FlaskCl
     assert '<noscript><iframe src="/embed/miracle-in-cell-no-7"' in html
     assert 'data-comments-count="miracle-in-cell-no-7"' in html
     assert html.count("<p>") >= 4  # a real article, a few paragraphs long
+
+
+def test_two_fragments_on_one_page_share_no_ids(client: FlaskClient, article: Article) -> None:
+    ids: list[set[str]] = []
+    for article_id in ("a-film-review", "another-one"):
+        html = client.get(f"/embed/{article_id}/fragment").get_data(as_text=True)
+        ids.append(set(re.findall(r'\bid="([^"]+)"', html)))
+        for targets in re.findall(r'\b(?:for|aria-labelledby)="([^"]+)"', html):
+            assert set(targets.split()) <= ids[-1], targets
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
+
+
+def test_unknown_articles_echo_only_clean_titles_and_addresses(client: FlaskClient) -> None:
+    response = client.get(
+        "/api/articles/never-seen/comments?title=Hi%00%E2%80%AEthere&url=javascript:alert(1)"
+    )
+    assert response.json["article"] == {"id": "never-seen", "title": "Hithere", "url": ""}
+
+
+def test_the_embed_page_links_back_to_its_article(client: FlaskClient, article: Article) -> None:
+    page = client.get("/embed/a-film-review").get_data(as_text=True)
+    assert '<a href="http://blog.example/review" target="_top">Back to the article</a>' in page

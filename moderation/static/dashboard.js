@@ -54,7 +54,7 @@
     var before = item.getAttribute("data-status");
     if (state.deleted) {
       bump(before, -1);
-      item.classList.add("done");
+      retire(item);
       return;
     }
     if (before !== state.status) {
@@ -74,7 +74,17 @@
       badge.textContent = state.status;
     }
     item.className = item.className.replace(/\bitem-(pending|approved|rejected|spam)\b/, "item-" + state.status);
-    if (shownStatus && shownStatus !== state.status) { item.classList.add("done"); }
+    if (shownStatus && shownStatus !== state.status) { retire(item); }
+  }
+
+  // A comment that left this view: out of bulk selections, and since the comments after
+  // this page have moved up, "Next" reloads this page number instead of skipping them.
+  function retire(item) {
+    item.classList.add("done");
+    var box = item.querySelector("input.select");
+    if (box) { box.checked = false; box.disabled = true; }
+    var next = document.querySelector('.pagination a[rel="next"]');
+    if (next) { next.href = window.location.pathname + window.location.search; }
   }
 
   // The queue link counts every pending comment, whatever the filter.
@@ -164,7 +174,9 @@
   if (all) {
     all.closest("label").hidden = false;
     all.addEventListener("change", function () {
-      document.querySelectorAll("input.select").forEach(function (box) { box.checked = all.checked; });
+      document.querySelectorAll("input.select:not(:disabled)").forEach(function (box) {
+        box.checked = all.checked;
+      });
     });
   }
 

@@ -36,7 +36,8 @@
     };
     try {
       const fragment = get(`/embed/${id}/fragment?${new URLSearchParams(meta)}`);
-      const [html] = await Promise.all([fragment.then((r) => r.text()), newToken()]);
+      // Without a token the comments still show; posting fetches one (see send).
+      const [html] = await Promise.all([fragment.then((r) => r.text()), newToken().catch(() => {})]);
       root.innerHTML = html; // the server's rendering: names escaped, comments sanitized
     } catch {
       root.textContent = "The comments could not be loaded.";
