@@ -136,16 +136,24 @@ def test_logout_is_a_post_with_the_token(logged_in: Auth) -> None:
     assert client.get("/moderation/").status_code == 302
 
 
-def test_disabling_ends_an_open_session(
+def _logged_in_without_context(
     make_app: Callable[..., Flask], make_moderator: Callable[..., Moderator]
-) -> None:
-    # No app context held across requests here: each request loads the moderator anew.
+) -> tuple[Flask, Auth]:
+    """A logged-in client on an app whose context is not held across requests."""
     app = make_app()
     with app.app_context():
         make_moderator()
     auth = Auth(app.test_client())
     assert auth.login().status_code == 303
     assert auth.client.get("/moderation/").status_code == 200
+    return app, auth
+
+
+def test_disabling_ends_an_open_session(
+    make_app: Callable[..., Flask], make_moderator: Callable[..., Moderator]
+) -> None:
+    # No app context held across requests here: each request loads the moderator anew.
+    app, auth = _logged_in_without_context(make_app, make_moderator)
     with app.app_context():
         moderators.disable_moderator(MODERATOR_EMAIL)
         db.session.commit()
@@ -169,11 +177,7 @@ def _stolen_copy(client: FlaskClient, app: Flask) -> FlaskClient:
 def test_a_copied_session_cookie_dies_with_the_logout(
     make_app: Callable[..., Flask], make_moderator: Callable[..., Moderator]
 ) -> None:
-    app = make_app()
-    with app.app_context():
-        make_moderator()
-    auth = Auth(app.test_client())
-    assert auth.login().status_code == 303
+    app, auth = _logged_in_without_context(make_app, make_moderator)
     thief = _stolen_copy(auth.client, app)
     assert thief.get("/moderation/").status_code == 200
     assert auth.post("/moderation/logout").status_code == 303
@@ -183,11 +187,7 @@ def test_a_copied_session_cookie_dies_with_the_logout(
 def test_a_new_password_ends_the_open_sessions(
     make_app: Callable[..., Flask], make_moderator: Callable[..., Moderator]
 ) -> None:
-    app = make_app()
-    with app.app_context():
-        make_moderator()
-    auth = Auth(app.test_client())
-    assert auth.login().status_code == 303
+    app, auth = _logged_in_without_context(make_app, make_moderator)
     with app.app_context():
         moderator = moderators.get_moderator(MODERATOR_EMAIL)
         moderators.set_password(moderator, "an entirely new passphrase")

@@ -31,7 +31,7 @@ def seed(app: Flask, comments: list[dict[str, Any]]) -> list[int]:
         )
         moderators.create_moderator(EMAIL, PASSWORD)
         made = []
-        for n, fields in enumerate(comments):
+        for n, fields in enumerate(dict(c) for c in comments):
             status = fields.pop("status", Status.PENDING)
             held = fields.pop("held_reason", "")
             parent = fields.pop("parent", None)
@@ -48,6 +48,13 @@ def seed(app: Flask, comments: list[dict[str, Any]]) -> list[int]:
             made.append(comment.id)
         db.session.commit()
         return made
+
+
+THREE = [
+    {"name": "One", "email": "one@example.org", "body": "First"},
+    {"name": "Two", "email": "two@example.org", "body": "Second"},
+    {"name": "Three", "email": "three@example.org", "body": "Third"},
+]
 
 
 def log_in(page: Any, url: str) -> None:
@@ -104,14 +111,7 @@ def test_keyboard_shortcuts_and_typing_in_a_field(
     make_app: Callable[..., Flask], live_server_factory: Callable[..., Any], page: Any
 ) -> None:
     app = make_app()
-    first, second, third = seed(
-        app,
-        [
-            {"name": "One", "email": "one@example.org", "body": "First"},
-            {"name": "Two", "email": "two@example.org", "body": "Second"},
-            {"name": "Three", "email": "three@example.org", "body": "Third"},
-        ],
-    )
+    first, second, third = seed(app, THREE)
     server = live_server_factory(app)
     errors = watch_console(page)
     log_in(page, server.url)
@@ -300,14 +300,7 @@ def test_select_all_leaves_out_the_comments_already_handled(
     make_app: Callable[..., Flask], live_server_factory: Callable[..., Any], page: Any
 ) -> None:
     app = make_app()
-    first, second, third = seed(
-        app,
-        [
-            {"name": "One", "email": "one@example.org", "body": "First"},
-            {"name": "Two", "email": "two@example.org", "body": "Second"},
-            {"name": "Three", "email": "three@example.org", "body": "Third"},
-        ],
-    )
+    first, second, third = seed(app, THREE)
     server = live_server_factory(app)
     log_in(page, server.url)
     page.keyboard.press("j")
