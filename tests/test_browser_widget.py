@@ -354,6 +354,24 @@ def test_several_widgets_and_counts_on_one_page(
         assert stored is not None and stored.article_id == "second"
 
 
+def test_permalinks_reach_into_the_widget(make_sites: Callable[..., Sites], page: Any) -> None:
+    sites = make_sites()
+    ids = [
+        add_comment(sites.app, "long", f"Comment number {n}\n\n" + "Words. " * 80)
+        for n in range(12)
+    ]
+    page.set_viewport_size({"width": 800, "height": 600})
+    url = sites.publish("/long", sites.snippet("long", "Long"))
+    page.goto(f"{url}#comment-{ids[-1]}")
+    last = page.locator(f"#comment-{ids[-1]}")
+    expect(last).to_be_in_viewport()
+    page.evaluate("window.scrollTo(0, 0)")
+    expect(last).not_to_be_in_viewport()
+    page.locator(f"#comment-{ids[5]} .mc-date").click()
+    expect(page.locator(f"#comment-{ids[5]}")).to_be_in_viewport()
+    assert page.evaluate("location.hash") == f"#comment-{ids[5]}"
+
+
 # --- without the script -----------------------------------------------------------
 
 

@@ -45,6 +45,17 @@
     }
 
     const $ = (selector) => root.querySelector(selector);
+    // Permalinks (#comment-12) point into the shadow root, where the page cannot look.
+    const show = (hash) => root.getElementById(hash.slice(1))?.scrollIntoView();
+    // Jump once the widget's stylesheet has laid the comments out.
+    $("link")?.addEventListener("load", () => location.hash && show(location.hash));
+    root.addEventListener("click", (event) => {
+      const date = event.target.closest(".mc-date");
+      if (!date) return;
+      event.preventDefault();
+      history.replaceState(null, "", date.hash);
+      show(date.hash);
+    });
     const form = $("form");
     if (!form) return; // comments are closed
     const status = $(".mc-status");
