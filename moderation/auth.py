@@ -11,6 +11,7 @@ from flask import jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
+from .errors import wants_json
 from .extensions import db, login_manager
 from .models import Moderator
 from .passwords import hash_password, verify_password
@@ -64,14 +65,6 @@ def is_local_url(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and not any(c in target for c in "\r\n\t\\")
-
-
-def wants_json() -> bool:
-    """A script asking (``Accept: application/json`` or ``X-Requested-With``), not a page."""
-    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and not request.accept_mimetypes.accept_html
 
 
 @login_manager.unauthorized_handler

@@ -29,8 +29,8 @@ from werkzeug.exceptions import HTTPException
 
 from . import comments as domain
 from . import moderators, queue
-from .auth import authenticate, is_local_url, wants_json
-from .errors import MESSAGES
+from .auth import authenticate, is_local_url
+from .errors import http_error_response, wants_json
 from .extensions import db, limiter
 from .forms import (
     BULK_ACTIONS,
@@ -77,21 +77,7 @@ def security_headers(response: Response) -> Response:
 @bp.errorhandler(HTTPException)
 def page_error(error: HTTPException) -> ResponseReturnValue:
     """Errors inside the dashboard get its own page (the nav stays, the CSP holds)."""
-    status = error.code or 500
-    if status >= 500:
-        db.session.rollback()
-    message = MESSAGES.get(status) if status in (429, 500) else None
-    message = message or error.description or MESSAGES.get(status, "")
-    if wants_json():
-        response = jsonify(error=message, status=status)
-        response.status_code = status
-    else:
-        html = render_template("dashboard/error.html", status=status, message=message)
-        response = Response(html, status=status, mimetype="text/html")
-    retry = getattr(error, "retry_after", None)
-    if status == 429 and retry:
-        response.headers["Retry-After"] = str(retry)
-    return response
+    return http_error_response(error, template="dashboard/error.html")
 
 
 @bp.app_template_filter("href")

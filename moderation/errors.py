@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 from .origins import frame_ancestors
@@ -24,20 +24,25 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-        and not request.accept_mimetypes.accept_html
-    )
+    """The API, or a script asking (``Accept: application/json``, ``X-Requested-With``)."""
+    if request.path.startswith("/api/"):
+        return True
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes.accept_html
 
 
-def error_response(status: int, message: str | None = None, **extra: Any) -> Response:
+def error_response(
+    status: int, message: str | None = None, *, template: str = "error.html", **extra: Any
+) -> Response:
     """A JSON or HTML error answer with a human-readable message."""
     message = message or MESSAGES.get(status, "Something went wrong.")
     if wants_json():
         response = jsonify(error=message, status=status, **extra)
     else:
         response = Response(
-            render_template("error.html", status=status, message=message),
+            render_template(template, status=status, message=message),
             mimetype="text/html",
         )
         # Error pages run no script; they may show inside the blogs' /embed iframes.
@@ -48,23 +53,23 @@ def error_response(status: int, message: str | None = None, **extra: Any) -> Res
     return response
 
 
-def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(HTTPException)
-    def handle_http(error: HTTPException) -> Response:
-        status = error.code or 500
-        # Werkzeug's own descriptions are fine for most codes; ours read better for these.
-        message = MESSAGES.get(status) if status in (405, 413, 429, 500) else None
-        response = error_response(status, message or error.description)
-        valid_methods = getattr(error, "valid_methods", None)
-        if status == 405 and valid_methods:
-            response.headers["Allow"] = ", ".join(sorted(valid_methods))
-        if status == 429:
-            retry = getattr(error, "retry_after", None)
-            if retry:
-                response.headers["Retry-After"] = str(retry)
-        return response
-
-    @app.errorhandler(InternalServerError)
-    def handle_500(error: InternalServerError) -> Response:
+def http_error_response(error: HTTPException, template: str = "error.html") -> Response:
+    """The answer to any HTTP error, in the page ``template`` or as JSON."""
+    status = error.code or 500
+    if status >= 500:
         db.session.rollback()
-        return error_response(500)
+    # Werkzeug's own descriptions are fine for most codes; ours read better for these.
+    message = MESSAGES.get(status) if status in (405, 413, 429, 500) else None
+    response = error_response(status, message or error.description, template=template)
+    valid_methods = getattr(error, "valid_methods", None)
+    if status == 405 and valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(valid_methods))
+    retry = getattr(error, "retry_after", None)
+    if status == 429 and retry:
+        response.headers["Retry-After"] = str(retry)
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    # InternalServerError also wraps unexpected exceptions: no details leave.
+    app.register_error_handler(HTTPException, http_error_response)
