@@ -13,11 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from .database import insert_unless_present
 from .extensions import db
 from .models import (
     ARTICLE_ID_MAX,
@@ -120,17 +118,7 @@ def create_article(article_id: str, *, title: str = "", url: str = "") -> Articl
 def _insert_article_if_missing(article_id: str, title: str, url: str) -> Article:
     """Create the article unless a concurrent request just did; either way, return it."""
     values = {"id": article_id, "title": title, "url": url, "closed": False, "created_at": utcnow()}
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        db.session.execute(pg_insert(Article).values(values).on_conflict_do_nothing())
-    elif dialect == "sqlite":
-        db.session.execute(sqlite_insert(Article).values(values).on_conflict_do_nothing())
-    else:  # pragma: no cover - other backends: a savepoint catches the clash
-        try:
-            with db.session.begin_nested():
-                db.session.add(Article(**values))
-        except IntegrityError:
-            pass
+    insert_unless_present(Article, values)
     article = db.session.get(Article, article_id)
     assert article is not None
     return article
@@ -307,10 +295,6 @@ def public_comment(comment: Comment) -> dict[str, Any]:
     }
 
 
-def public_article(article: Article) -> dict[str, Any]:
-    return {"id": article.id, "title": article.title, "url": article.url}
-
-
 # --- moderating -------------------------------------------------------------------
 
 
@@ -363,6 +347,7 @@ ACTIONS = {
     "spam": Status.SPAM,
     "restore": Status.PENDING,
 }
+ACTION_FOR_STATUS = {status: action for action, status in ACTIONS.items()}
 
 
 def set_status(
@@ -371,7 +356,6 @@ def set_status(
     moderator: Moderator | None,
     *,
     expected_version: int | None = None,
-    action: str | None = None,
 ) -> Comment:
     """Move a comment to a new status and log who did it."""
     _check_version(comment, expected_version)
@@ -383,7 +367,7 @@ def set_status(
     record(
         comment,
         moderator,
-        action or {v: k for k, v in ACTIONS.items()}[status],
+        ACTION_FOR_STATUS[status],
         from_status=before,
         to_status=status,
     )

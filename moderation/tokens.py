@@ -15,9 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from .database import insert_unless_present
 from .extensions import db
 from .models import SpentToken, utcnow
 
@@ -76,11 +75,7 @@ def spend_token(token: GoodToken) -> None:
     """
     db.session.execute(delete(SpentToken).where(SpentToken.expires_at < utcnow()))
     values = {"nonce": token.nonce, "expires_at": token.expires_at}
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(SpentToken).values(values).on_conflict_do_nothing()
-    # RETURNING says whether the row went in (rowcount is not reliable across drivers).
-    if db.session.execute(statement.returning(SpentToken.nonce)).first() is None:
+    if not insert_unless_present(SpentToken, values):
         raise TokenError(
             "This form has already sent a comment. Reload the page to write another one."
         )
