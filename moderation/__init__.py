@@ -86,7 +86,7 @@ def resolve_secret_key(app: Flask) -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import auth, database  # noqa: F401  (user loader, SQLite settings)
+    from . import auth, database, headers  # noqa: F401  (user loader, SQLite settings)
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -94,6 +94,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    headers.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -104,11 +105,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from . import headers
     from .errors import register_error_handlers as register
 
     register(app)
-    headers.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

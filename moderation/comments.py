@@ -213,14 +213,7 @@ def approved_comments(article_id: str) -> list[Comment]:
 
 def approved_count(article_id: str) -> int:
     """How many published comments an article has."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Comment)
-            .where(Comment.article_id == article_id, Comment.status == Status.APPROVED)
-        )
-        or 0
-    )
+    return approved_counts([article_id])[article_id]
 
 
 def public_state(article_id: str) -> str:

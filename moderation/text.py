@@ -36,9 +36,9 @@ def has_bidi_controls(text: str) -> bool:
 def clean_line(text: str, max_length: int) -> str:
     """One line of plain text: control and bidi characters dropped, spaces folded."""
     kept = "".join(
-        " " if char in "\t\n\r" else char
+        char
         for char in text
-        if not control_characters(char, allow="\t\n\r") and char not in BIDI_CONTROLS
+        if char.isspace() or not (control_characters(char) or char in BIDI_CONTROLS)
     )
     return " ".join(kept.split())[:max_length]
 

@@ -3,7 +3,6 @@
 from collections.abc import Callable
 
 import pytest
-from flask.testing import FlaskClient
 
 from moderation import comments as domain
 from moderation.dashboard import href
@@ -94,7 +93,7 @@ def test_href_only_lets_safe_links_through(url: str | None, safe: str) -> None:
 
 
 def test_a_stored_foreign_link_is_not_rendered(
-    logged_in: Auth, make_comment: Callable[..., Comment], client: FlaskClient
+    logged_in: Auth, make_comment: Callable[..., Comment]
 ) -> None:
     make_comment()
     article = domain.get_article("a-film-review")
