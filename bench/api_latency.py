@@ -17,8 +17,8 @@ from flask_migrate import upgrade
 
 from moderation import comments as domain
 from moderation import create_app
+from moderation.comments.tokens import issue_token
 from moderation.extensions import db
-from moderation.tokens import issue_token
 
 ARTICLE = "bench-article"
 

@@ -16,7 +16,7 @@ logger = logging.getLogger("alembic.env")
 
 def render_item(type_, obj, autogen_context):
     """Write the app's column types as plain SQLAlchemy ones: migrations import no app code."""
-    from moderation.models import UTCDateTime
+    from moderation.core.database import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

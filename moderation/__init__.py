@@ -86,7 +86,8 @@ def resolve_secret_key(app: Flask) -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import auth, database, headers  # noqa: F401  (user loader, SQLite settings)
+    from . import security
+    from .accounts.login import load_moderator
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -94,7 +95,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    headers.init_app(app)
+    login_manager.user_loader(load_moderator)
+    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -8,7 +8,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
-from .origins import frame_ancestors
+from .security import frame_ancestors
 
 MESSAGES = {
     400: "The request could not be understood.",

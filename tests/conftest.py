@@ -21,10 +21,11 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from moderation import comments as domain
 from moderation import create_app
+from moderation.accounts.models import Moderator
+from moderation.accounts.passwords import hash_password
+from moderation.comments.models import Article, Comment, Status
+from moderation.comments.tokens import issue_token
 from moderation.extensions import db
-from moderation.models import Article, Comment, Moderator, Status
-from moderation.passwords import hash_password
-from moderation.tokens import issue_token
 
 TEST_DATABASE_URL = os.environ.get("MODERATION_TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL")

@@ -2,7 +2,7 @@
 
 import re
 
-from moderation.avatars import avatar, gravatar_img, identicon_svg, identity_digest
+from moderation.comments.avatars import avatar, gravatar_img, identicon_svg, identity_digest
 
 EMAIL = "Reader.Name+films@Example.org"
 

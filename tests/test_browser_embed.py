@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from moderation.comments.models import Comment, Status
 from moderation.extensions import db
-from moderation.models import Comment, Status
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ from flask import Flask, abort
 from playwright.sync_api import expect
 
 from moderation import comments as domain
+from moderation.comments.models import Comment, Status
 from moderation.extensions import db
-from moderation.models import Comment, Status
 
 pytestmark = pytest.mark.browser
 

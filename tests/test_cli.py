@@ -6,8 +6,9 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from moderation import comments as domain
+from moderation.accounts.models import Moderator
+from moderation.comments.models import Comment, Status
 from moderation.extensions import db
-from moderation.models import Comment, Moderator, Status
 
 
 def test_setup_adds_the_demo_article_and_prints_a_moderator_password_once(
@@ -60,7 +61,7 @@ def test_comments_approve_publishes(
 
 
 def test_closing_from_the_shell_is_in_the_audit_log(runner: FlaskCliRunner) -> None:
-    from moderation.models import ModerationEvent
+    from moderation.comments.models import ModerationEvent
 
     runner.invoke(args=["articles", "add", "logged"])
     assert runner.invoke(args=["articles", "close", "logged"]).exit_code == 0

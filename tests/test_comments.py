@@ -5,8 +5,8 @@ from collections.abc import Callable
 import pytest
 
 from moderation import comments as domain
+from moderation.comments.models import Article, Comment, ModerationEvent, Status
 from moderation.extensions import db
-from moderation.models import Article, Comment, ModerationEvent, Status
 
 
 def submission(**kw: object) -> domain.Submission:

@@ -6,8 +6,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from moderation import comments as domain
+from moderation.accounts.models import Moderator
+from moderation.comments import moderation as moderation_ops
+from moderation.comments.models import Article, Comment, ModerationEvent, Status
 from moderation.extensions import db
-from moderation.models import Article, Comment, ModerationEvent, Moderator, Status
 
 from .conftest import ARTICLE_ID, Auth, csrf_from
 
@@ -502,7 +504,7 @@ def test_a_change_at_the_very_same_moment_is_a_conflict_too(
 ) -> None:
     """The other moderator writes between our version check and our write."""
     comment = make_comment()
-    check = domain._check_version
+    check = moderation_ops._check_version
 
     def check_then_someone_else_writes(target: Comment, expected: int | None) -> None:
         check(target, expected)
@@ -514,7 +516,7 @@ def test_a_change_at_the_very_same_moment_is_a_conflict_too(
             )
             other.commit()
 
-    monkeypatch.setattr(domain, "_check_version", check_then_someone_else_writes)
+    monkeypatch.setattr(moderation_ops, "_check_version", check_then_someone_else_writes)
     response = logged_in.post(
         f"/moderation/comments/{comment.id}/approve",
         {"version": comment.version},

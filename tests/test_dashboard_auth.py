@@ -6,9 +6,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from moderation import moderators
+from moderation.accounts import moderators
+from moderation.accounts.models import Moderator
 from moderation.extensions import db
-from moderation.models import Moderator
 
 from .conftest import MODERATOR_EMAIL, MODERATOR_PASSWORD, Auth, csrf_from
 

@@ -10,9 +10,10 @@ import pytest
 from flask import Flask
 
 from moderation import comments as domain
-from moderation import moderators
+from moderation.accounts import moderators
+from moderation.comments.models import Comment, Status
+from moderation.core.database import utcnow
 from moderation.extensions import db
-from moderation.models import Comment, Status, utcnow
 
 from .helpers import axe_violations
 

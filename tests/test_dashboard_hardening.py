@@ -5,9 +5,10 @@ from collections.abc import Callable
 import pytest
 
 from moderation import comments as domain
+from moderation.accounts.models import Moderator
+from moderation.comments.models import Article, Comment
 from moderation.dashboard import href
 from moderation.extensions import db
-from moderation.models import Article, Comment, Moderator
 
 from .conftest import MODERATOR_PASSWORD, Auth
 

@@ -27,7 +27,7 @@ def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(app: Flask) -> None:
 
 
 def test_approved_comments_in_order_is_one_index_range_scan(app: Flask) -> None:
-    from moderation.models import Comment, Status
+    from moderation.comments.models import Comment, Status
 
     query = (
         db.select(Comment)

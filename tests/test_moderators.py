@@ -6,11 +6,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from moderation import moderators
-from moderation.auth import authenticate, find_moderator
+from moderation.accounts import moderators
+from moderation.accounts.models import Moderator
+from moderation.accounts.moderators import authenticate, find_moderator
 from moderation.comments import DomainError
 from moderation.extensions import db
-from moderation.models import Moderator
 
 
 def test_created_moderator_can_authenticate_with_a_scrypt_hash(app: Flask) -> None:

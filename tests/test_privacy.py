@@ -6,8 +6,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from moderation import comments as domain
+from moderation.comments.models import Article, Comment
 from moderation.extensions import db
-from moderation.models import Article, Comment
 
 SECRET_EMAIL = "very-private-3f9a1c@example.org"
 SECRET_ADDR = "198.51.100.77"

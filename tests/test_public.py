@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from moderation.comments.models import Article, Comment, Status
 from moderation.extensions import db
-from moderation.models import Article, Comment, Status
 
 from .helpers import post_comment
 

@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from moderation.comments.models import Article, Comment
 from moderation.extensions import db
-from moderation.models import Article, Comment
 
 from .helpers import post_comment
 

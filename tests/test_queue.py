@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from moderation import comments as domain
-from moderation import queue
+from moderation.accounts.models import Moderator
+from moderation.comments.models import Article, Comment, ModerationEvent, Status
+from moderation.dashboard import queries as queue
 from moderation.extensions import db
-from moderation.models import Article, Comment, ModerationEvent, Moderator, Status
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-from moderation.rendering import render_comment
+from moderation.comments.rendering import render_comment
 
 
 def test_markdown_subset() -> None:

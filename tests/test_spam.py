@@ -1,4 +1,4 @@
-from moderation.spam import Verdict, check_submission
+from moderation.spam.checks import Verdict, check_submission
 
 
 def check(honeypot: str = "", **fields: str) -> Verdict:

@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from moderation.tokens import TokenError, check_token, issue_token
+from moderation.comments.tokens import TokenError, check_token, issue_token
 
 KEY = "secret"
 

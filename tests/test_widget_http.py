@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from moderation import comments as domain
+from moderation.comments.models import Article, Comment, Status
 from moderation.extensions import db
-from moderation.models import Article, Comment, Status
 
 from .helpers import post_comment
 

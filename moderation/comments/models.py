@@ -1,52 +1,19 @@
-"""The tables: articles, their comments, the moderators and what they did."""
+"""The tables: articles, their comments, what moderators did, spent form tokens."""
 
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from flask_login import UserMixin
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    Enum,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    TypeDecorator,
-)
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import Base, db
+from ..core.database import Model, UTCDateTime, utcnow
+from ..core.text import EMAIL_MAX
 
 if TYPE_CHECKING:
-    Model = Base
-else:
-    Model = db.Model
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime given; use an aware UTC datetime")
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+    from ..accounts.models import Moderator
 
 
 class Status(enum.StrEnum):
@@ -58,19 +25,10 @@ class Status(enum.StrEnum):
 
 ARTICLE_ID_MAX = 200
 NAME_MAX = 100
-EMAIL_MAX = 254
 WEBSITE_MAX = 200
 BODY_MAX = 10_000
 TITLE_MAX = 300
 URL_MAX = 500
-# Ids are 32-bit on every backend: anything larger names nothing (and would overflow).
-MAX_ID = 2**31 - 1
-
-
-def is_id(value: str | int) -> bool:
-    """A plausible row id: digits only (no "²"), 1 to 2**31 - 1."""
-    text = str(value)
-    return text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID
 
 
 class Article(Model):
@@ -140,30 +98,6 @@ class Comment(Model):
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} {self.status.value}>"
-
-
-class Moderator(UserMixin, Model):
-    __tablename__ = "moderator"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Part of the session's user id: bumping it ends every session of this moderator
-    # (logout, password change, disabling), since the session cookie lives client-side.
-    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-
-    @property
-    def is_active(self) -> bool:  # Flask-Login refuses inactive users
-        return self.active
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
-
-    def __repr__(self) -> str:
-        return f"<Moderator {self.email!r}>"
 
 
 class ModerationEvent(Model):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
+EMAIL_MAX = 254
+
 # Characters that reorder the text around them ("Trojan source"): never in a name.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 LINE_SEPARATORS = frozenset("\u2028\u2029")
@@ -73,6 +75,14 @@ def web_url_or_empty(url: str, max_length: int) -> str:
 def is_local_path(url: str) -> bool:
     """A path on the same site: ``/a/b``, but not ``//host`` or ``/\\host`` (other sites)."""
     return url.startswith("/") and not url.startswith(("//", "/\\"))
+
+
+def is_local_url(target: str | None) -> bool:
+    """True for a path on this site (``/moderation/?status=spam``), never for another host."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and not any(c in target for c in "\r\n\t\\")
 
 
 def safe_link(url: str | None) -> str:

@@ -6,16 +6,44 @@ request, flash a message or commit.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import secrets
+from functools import cache
 
-from .auth import find_moderator
-from .comments import DomainError
-from .extensions import db
-from .models import EMAIL_MAX, Moderator, utcnow
-from .passwords import hash_password
+from sqlalchemy import func, select
+
+from ..core.database import db, utcnow
+from ..core.exceptions import DomainError
+from ..core.text import EMAIL_MAX, control_characters
+from .models import Moderator
+from .passwords import hash_password, verify_password
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
+
+
+def find_moderator(email: str) -> Moderator | None:
+    if control_characters(email):  # no stored email has them (and PostgreSQL refuses NUL)
+        return None
+    return db.session.scalar(
+        select(Moderator).where(func.lower(Moderator.email) == email.strip().lower())
+    )
+
+
+def authenticate(email: str, password: str) -> Moderator | None:
+    """The active moderator with that email and password, or None (no hint which failed)."""
+    moderator = find_moderator(email)
+    if moderator is None:
+        # Hash anyway, so the time taken does not tell which emails exist.
+        verify_password(_dummy_hash(), password)
+        return None
+    if not verify_password(moderator.password_hash, password) or not moderator.active:
+        return None
+    return moderator
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def _check_email(email: str) -> str:

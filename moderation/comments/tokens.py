@@ -16,9 +16,8 @@ from datetime import UTC, datetime, timedelta
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete
 
-from .database import insert_unless_present
-from .extensions import db
-from .models import SpentToken, utcnow
+from ..core.database import db, insert_unless_present, utcnow
+from .models import SpentToken
 
 SALT = "moderation.form-token"
 

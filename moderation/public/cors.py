@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
+
+from ..security import allowed_origins
 
 CORS_PATH_PREFIXES = ("/api/",)
 # The comments fragment, fetched by embed.js from the blog's page.
 CORS_PATH_SUFFIXES = ("/fragment",)
-
-
-def allowed_origins() -> list[str]:
-    return list(current_app.config["ALLOWED_ORIGINS"])
 
 
 def own_origin() -> str:
@@ -45,11 +43,3 @@ def add_cors_headers(response: Response) -> Response:
             response.headers["Access-Control-Allow-Headers"] = "Content-Type"
             response.headers["Access-Control-Max-Age"] = "600"
     return response
-
-
-def frame_ancestors() -> str:
-    """The CSP ``frame-ancestors`` value for pages meant to be framed by the blogs."""
-    sources = ["'self'", *(o for o in allowed_origins() if o != "*")]
-    if "*" in allowed_origins():
-        sources = ["*"]
-    return "frame-ancestors " + " ".join(sources)

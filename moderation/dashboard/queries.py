@@ -14,10 +14,10 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .comments import is_valid_article_id
-from .extensions import db
-from .models import Article, Comment, ModerationEvent, Status
-from .text import clean_line
+from ..comments.articles import is_valid_article_id
+from ..comments.models import Article, Comment, ModerationEvent, Status
+from ..core.database import db
+from ..core.text import clean_line
 
 T = TypeVar("T")
 

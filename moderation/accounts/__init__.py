@@ -1,0 +1,1 @@
+"""The moderators: who they are, their passwords, their sessions."""

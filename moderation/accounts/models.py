@@ -1,0 +1,36 @@
+"""The people who moderate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..core.database import Model, UTCDateTime, utcnow
+from ..core.text import EMAIL_MAX
+
+
+class Moderator(UserMixin, Model):
+    __tablename__ = "moderator"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the session's user id: bumping it ends every session of this moderator
+    # (logout, password change, disabling), since the session cookie lives client-side.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<Moderator {self.email!r}>"

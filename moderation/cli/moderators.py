@@ -1,0 +1,89 @@
+"""``moderators``: add, list, disable, enable moderators and set their passwords."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from .. import comments as domain
+from ..accounts import moderators
+from ..core.database import db
+from .errors import fail
+
+moderators_cli = AppGroup("moderators", help="Add, list, disable and enable moderators.")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@moderators_cli.command("create")
+@click.argument("email")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of asking.",
+)
+def moderators_create(email: str, password_stdin: bool) -> None:
+    """Add a moderator who can log in at /moderation/login."""
+    password = _read_password(password_stdin)
+    try:
+        moderator = moderators.create_moderator(email, password)
+    except domain.DomainError as exc:
+        fail(exc.message)
+        return
+    db.session.commit()
+    click.echo(f"Added moderator {moderator.email}.")
+
+
+@moderators_cli.command("list")
+def moderators_list() -> None:
+    """List moderators: email, state, when they last logged in."""
+    for moderator in moderators.list_moderators():
+        state = "active" if moderator.active else "disabled"
+        last = moderator.last_login_at
+        seen = f"last login {last:%Y-%m-%d %H:%M} UTC" if last else "never logged in"
+        click.echo(f"{moderator.email}\t{state}\t{seen}")
+
+
+def _set_active(email: str, active: bool) -> None:
+    try:
+        moderator = moderators.set_moderator_active(email, active)
+    except domain.DomainError as exc:
+        fail(exc.message)
+        return
+    db.session.commit()
+    click.echo(f"Moderator {moderator.email} is now {'active' if active else 'disabled'}.")
+
+
+@moderators_cli.command("disable")
+@click.argument("email")
+def moderators_disable(email: str) -> None:
+    """Stop a moderator from logging in; an open session stops working too."""
+    _set_active(email, False)
+
+
+@moderators_cli.command("enable")
+@click.argument("email")
+def moderators_enable(email: str) -> None:
+    """Let a disabled moderator log in again."""
+    _set_active(email, True)
+
+
+@moderators_cli.command("password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from stdin.")
+def moderators_password(email: str, password_stdin: bool) -> None:
+    """Give a moderator a new password."""
+    try:
+        moderator = moderators.get_moderator(email)
+        moderators.set_password(moderator, _read_password(password_stdin))
+    except domain.DomainError as exc:
+        fail(exc.message)
+        return
+    db.session.commit()
+    click.echo(f"New password saved for {moderator.email}.")

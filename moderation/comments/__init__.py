@@ -1,0 +1,84 @@
+"""Articles and comments, from a reader's submission to a moderator's decision.
+
+The package's operations are plain functions: they change state and return model
+objects, and never look at the request, flash a message or commit.
+"""
+
+from ..core.exceptions import (
+    ArticleNotFound,
+    CommentsClosed,
+    ConflictError,
+    DomainError,
+    InvalidParent,
+)
+from .articles import (
+    article_for_comment,
+    close_article,
+    create_article,
+    edit_article,
+    get_article,
+    is_valid_article_id,
+)
+from .audit import record
+from .moderation import (
+    ACTION_FOR_STATUS,
+    ACTIONS,
+    BulkResult,
+    approve,
+    delete_comment,
+    edit_comment,
+    mark_spam,
+    moderate_many,
+    moderator_reply,
+    reject,
+    reply_from_dashboard,
+    restore,
+    set_status,
+)
+from .posting import Submission, submit_comment
+from .reading import (
+    approved_comments,
+    approved_count,
+    approved_counts,
+    public_comment,
+    public_state,
+)
+from .threads import ThreadNode, build_thread, thread_depth
+
+__all__ = [
+    "ACTIONS",
+    "ACTION_FOR_STATUS",
+    "ArticleNotFound",
+    "BulkResult",
+    "CommentsClosed",
+    "ConflictError",
+    "DomainError",
+    "InvalidParent",
+    "Submission",
+    "ThreadNode",
+    "approve",
+    "approved_comments",
+    "approved_count",
+    "approved_counts",
+    "article_for_comment",
+    "build_thread",
+    "close_article",
+    "create_article",
+    "delete_comment",
+    "edit_article",
+    "edit_comment",
+    "get_article",
+    "is_valid_article_id",
+    "mark_spam",
+    "moderate_many",
+    "moderator_reply",
+    "public_comment",
+    "public_state",
+    "record",
+    "reject",
+    "reply_from_dashboard",
+    "restore",
+    "set_status",
+    "submit_comment",
+    "thread_depth",
+]

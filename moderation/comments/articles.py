@@ -1,0 +1,107 @@
+"""Articles: the pages readers comment on, created by a moderator or by a first comment."""
+
+from __future__ import annotations
+
+import re
+
+from ..accounts.models import Moderator
+from ..core.database import db, insert_unless_present, utcnow
+from ..core.exceptions import ArticleNotFound, CommentsClosed, DomainError
+from ..core.text import clean_line, control_characters, safe_link, web_url_or_empty
+from .audit import record
+from .models import ARTICLE_ID_MAX, TITLE_MAX, URL_MAX, Article
+
+ARTICLE_ID_RE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{ARTICLE_ID_MAX - 1}}}$")
+
+
+def is_valid_article_id(article_id: str) -> bool:
+    """Article ids are slugs: letters, digits, ``.``, ``_`` and ``-``, at most 200 long."""
+    return bool(ARTICLE_ID_RE.match(article_id))
+
+
+def get_article(article_id: str) -> Article | None:
+    if not is_valid_article_id(article_id):
+        return None
+    return db.session.get(Article, article_id)
+
+
+def create_article(article_id: str, *, title: str = "", url: str = "") -> Article:
+    """Add an article; its id must be a slug of at most 200 characters."""
+    if not is_valid_article_id(article_id):
+        raise DomainError(
+            "An article id is 1 to 200 letters, digits, '.', '_' or '-'.", field="article"
+        )
+    title, url = title.strip(), url.strip()
+    if len(title) > TITLE_MAX or control_characters(title):
+        raise DomainError(
+            f"A title is at most {TITLE_MAX} characters, without control characters.",
+            field="title",
+        )
+    if url and (len(url) > URL_MAX or not safe_link(url)):
+        raise DomainError(
+            f"The address must be an http(s) URL or a path, at most {URL_MAX} characters.",
+            field="url",
+        )
+    if db.session.get(Article, article_id) is not None:
+        raise DomainError(f"Article {article_id!r} already exists.", field="article")
+    article = Article(id=article_id, title=title, url=url, closed=False)
+    db.session.add(article)
+    db.session.flush()
+    return article
+
+
+def _insert_article_if_missing(article_id: str, title: str, url: str) -> Article:
+    """Create the article unless a concurrent request just did; either way, return it."""
+    values = {"id": article_id, "title": title, "url": url, "closed": False, "created_at": utcnow()}
+    insert_unless_present(Article, values)
+    article = db.session.get(Article, article_id)
+    assert article is not None
+    return article
+
+
+def article_for_comment(
+    article_id: str, *, title: str = "", url: str = "", auto_create: bool
+) -> Article:
+    """The article a new comment goes to, created on its first comment when allowed.
+
+    The title and address come from the reader's browser: they are cleaned (one line of
+    text; an http(s) address or nothing) rather than refused, since the reader cannot
+    fix them.
+    """
+    article = get_article(article_id)
+    if article is None:
+        if not auto_create or not is_valid_article_id(article_id):
+            raise ArticleNotFound("There is no such article.")
+        article = _insert_article_if_missing(
+            article_id, clean_line(title, TITLE_MAX), web_url_or_empty(url, URL_MAX)
+        )
+    if article.closed:
+        raise CommentsClosed("Comments are closed for this article.")
+    return article
+
+
+def edit_article(
+    article: Article, *, title: str, url: str, moderator: Moderator | None = None
+) -> Article:
+    """Change an article's title and address; the change goes to the log."""
+    title, url = title.strip(), url.strip()
+    if (title, url) == (article.title, article.url):
+        return article
+    before = f"{article.title!r} <{article.url}>"
+    article.title, article.url = title, url
+    record(
+        None,
+        moderator,
+        "edit article",
+        detail=f"was {before}, now {title!r} <{url}>",
+        article_id=article.id,
+    )
+    return article
+
+
+def close_article(article: Article, closed: bool, moderator: Moderator | None = None) -> Article:
+    """Close or reopen an article for new comments (its comments stay visible); log it."""
+    if article.closed != closed:
+        article.closed = closed
+        record(None, moderator, "close" if closed else "reopen", article_id=article.id)
+    return article

@@ -1,0 +1,203 @@
+"""Moderating: approve, reject, mark as spam, restore, edit, delete, reply as the site.
+
+These functions change state and return model objects. They never look at the
+request, flash a message or commit: the view owns HTTP and the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..accounts.models import Moderator
+from ..core.database import db
+from ..core.exceptions import ConflictError, DomainError
+from .audit import record
+from .models import Comment, Status
+from .rendering import render_comment
+from .threads import thread_depth
+
+
+def _check_version(comment: Comment, expected_version: int | None) -> None:
+    if expected_version is not None and comment.version != expected_version:
+        raise ConflictError(
+            f"Comment #{comment.id} was changed by someone else in the meantime; "
+            "it is shown as it is now."
+        )
+
+
+def _flush(comment: Comment) -> None:
+    # Read the id first: after a failed flush the session refuses to load anything.
+    comment_id = comment.id
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise ConflictError(
+            f"Comment #{comment_id} was changed by someone else at the same moment."
+        ) from exc
+
+
+ACTIONS = {
+    "approve": Status.APPROVED,
+    "reject": Status.REJECTED,
+    "spam": Status.SPAM,
+    "restore": Status.PENDING,
+}
+ACTION_FOR_STATUS = {status: action for action, status in ACTIONS.items()}
+
+
+def set_status(
+    comment: Comment,
+    status: Status,
+    moderator: Moderator | None,
+    *,
+    expected_version: int | None = None,
+) -> Comment:
+    """Move a comment to a new status and log who did it."""
+    _check_version(comment, expected_version)
+    before = comment.status
+    if before == status:
+        return comment
+    comment.status = status
+    _flush(comment)
+    record(
+        comment,
+        moderator,
+        ACTION_FOR_STATUS[status],
+        from_status=before,
+        to_status=status,
+    )
+    return comment
+
+
+def approve(comment: Comment, moderator: Moderator | None = None, **kw: Any) -> Comment:
+    """Publish a comment."""
+    return set_status(comment, Status.APPROVED, moderator, **kw)
+
+
+def reject(comment: Comment, moderator: Moderator | None = None, **kw: Any) -> Comment:
+    """Refuse a comment; it stays in the database, out of sight."""
+    return set_status(comment, Status.REJECTED, moderator, **kw)
+
+
+def mark_spam(comment: Comment, moderator: Moderator | None = None, **kw: Any) -> Comment:
+    """File a comment as spam."""
+    return set_status(comment, Status.SPAM, moderator, **kw)
+
+
+def restore(comment: Comment, moderator: Moderator | None = None, **kw: Any) -> Comment:
+    """Put a comment back in the pending queue."""
+    return set_status(comment, Status.PENDING, moderator, **kw)
+
+
+def edit_comment(
+    comment: Comment,
+    body: str,
+    moderator: Moderator | None,
+    *,
+    expected_version: int | None = None,
+) -> Comment:
+    """Change a comment's text (re-rendered) and log the change."""
+    _check_version(comment, expected_version)
+    if body == comment.body:
+        return comment
+    comment.body = body
+    comment.html = render_comment(body)
+    _flush(comment)
+    record(comment, moderator, "edit", from_status=comment.status, to_status=comment.status)
+    return comment
+
+
+def delete_comment(
+    comment: Comment, moderator: Moderator | None, *, expected_version: int | None = None
+) -> None:
+    """Delete a comment for good; replies stay, re-attached to nothing."""
+    _check_version(comment, expected_version)
+    record(
+        comment,
+        moderator,
+        "delete",
+        from_status=comment.status,
+        detail=f"#{comment.id} by {comment.author_name}: {comment.body[:200]}",
+    )
+    db.session.flush()
+    db.session.delete(comment)
+    _flush(comment)
+
+
+def moderator_reply(
+    parent: Comment, moderator: Moderator, body: str, *, name: str = "Moderator"
+) -> Comment:
+    """A reply from the site, published at once."""
+    comment = Comment(
+        article_id=parent.article_id,
+        parent_id=parent.id,
+        author_name=name,
+        email=moderator.email,
+        website="",
+        body=body,
+        html=render_comment(body),
+        status=Status.APPROVED,
+        by_moderator_id=moderator.id,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    record(comment, moderator, "reply", to_status=Status.APPROVED)
+    return comment
+
+
+def reply_from_dashboard(
+    parent: Comment,
+    moderator: Moderator,
+    body: str,
+    *,
+    expected_version: int | None = None,
+    max_depth: int = 3,
+) -> Comment:
+    """Reply as the site. Replying to a pending comment approves it first, since a
+    published reply under an unpublished comment would make no sense to readers."""
+    _check_version(parent, expected_version)
+    if parent.status in (Status.REJECTED, Status.SPAM):
+        raise DomainError(
+            f"Comment #{parent.id} is {parent.status.value}; restore and approve it "
+            "before replying."
+        )
+    if thread_depth(parent) >= max_depth:
+        raise DomainError("This conversation is nested as deep as it can go.")
+    if parent.status == Status.PENDING:
+        approve(parent, moderator)
+    return moderator_reply(parent, moderator, body)
+
+
+@dataclass
+class BulkResult:
+    """What one action on many comments did: the ones changed and the ones skipped."""
+
+    done: list[int]
+    conflicts: list[int]
+
+
+def moderate_many(
+    items: list[tuple[Comment, int | None]], action: str, moderator: Moderator | None
+) -> BulkResult:
+    """Apply one action (``approve``, ``reject``, ``spam``, ``restore`` or ``delete``)
+    to many comments, each with the version the moderator saw.
+
+    A comment that changed since is skipped and reported, the others are done. A clash
+    at the very moment of writing raises ConflictError: the caller rolls back.
+    """
+    if action != "delete" and action not in ACTIONS:
+        raise DomainError(f"Unknown action {action!r}.")
+    result = BulkResult(done=[], conflicts=[])
+    for comment, expected_version in items:
+        if expected_version is not None and comment.version != expected_version:
+            result.conflicts.append(comment.id)
+            continue
+        result.done.append(comment.id)
+        if action == "delete":
+            delete_comment(comment, moderator)
+        else:
+            set_status(comment, ACTIONS[action], moderator)
+    return result

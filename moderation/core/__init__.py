@@ -1,0 +1,1 @@
+"""What every area builds on: the database, domain exceptions, text rules, pagination."""

@@ -1,0 +1,58 @@
+"""Filters and validators that every form shares: the text rules, for WTForms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms.validators import StopValidation, ValidationError
+
+from .text import control_characters, has_bidi_controls, is_blank, web_url_problem
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def normalize_newlines(value: Any) -> Any:
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def add_scheme(value: Any) -> Any:
+    """``example.com`` means ``https://example.com``; anything with a scheme is left alone."""
+    if isinstance(value, str) and value and "://" not in value and ":" not in value.split("/")[0]:
+        return "https://" + value
+    return value
+
+
+class NoControlCharacters:
+    """Refuse NUL and other control characters (newlines and tabs allowed where asked)."""
+
+    def __init__(self, allow: str = "") -> None:
+        self.allow = allow
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if isinstance(field.data, str) and control_characters(field.data, self.allow):
+            raise ValidationError("Remove the invisible control characters.")
+
+
+class Visible:
+    """Refuse text that is only spaces and invisible characters (a "blank" name)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if isinstance(field.data, str) and is_blank(field.data):
+            raise StopValidation(self.message)
+
+
+def no_bidi_controls(form: Any, field: Any) -> None:
+    if isinstance(field.data, str) and has_bidi_controls(field.data):
+        raise ValidationError("Remove the invisible characters that reorder the text.")
+
+
+def http_url(form: Any, field: Any) -> None:
+    if field.data:
+        problem = web_url_problem(field.data)
+        if problem:
+            raise ValidationError(problem)

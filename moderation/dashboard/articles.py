@@ -1,0 +1,56 @@
+"""The articles: the list with counts, one article's page, closing and reopening."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+
+from .. import comments as domain
+from ..extensions import db
+from . import bp, queries
+from .forms import ActionForm, ArticleForm
+from .responses import article_or_404, back, me
+
+
+@bp.get("/articles")
+@login_required
+def articles_view() -> ResponseReturnValue:
+    return render_template("dashboard/articles.html", rows=queries.articles_with_counts())
+
+
+@bp.route("/articles/<article_id>", methods=["GET", "POST"])
+@login_required
+def article_view(article_id: str) -> ResponseReturnValue:
+    article = article_or_404(article_id)
+    form = ArticleForm(obj=article)
+    if form.validate_on_submit():
+        domain.edit_article(
+            article, title=form.title.data or "", url=form.url.data or "", moderator=me()
+        )
+        db.session.commit()
+        flash(f"Article {article.id} saved.", "success")
+        return redirect(url_for(".article_view", article_id=article.id), code=303)
+    status = 400 if form.errors else 200
+    html = render_template(
+        "dashboard/article.html",
+        article=article,
+        form=form,
+        counts=queries.status_counts(queries.QueueFilter(article_id=article.id)),
+        events=queries.audit_log(1, 20, article_id=article.id).items,
+    )
+    return html, status
+
+
+@bp.post("/articles/<article_id>/<any(close, reopen):action>")
+@login_required
+def article_close(article_id: str, action: str) -> ResponseReturnValue:
+    article = article_or_404(article_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    domain.close_article(article, action == "close", me())
+    db.session.commit()
+    state = "closed" if article.closed else "open again"
+    flash(f"Comments on {article.id} are {state}.", "success")
+    target = back(request.form.get("next"), url_for(".article_view", article_id=article.id))
+    return redirect(target, code=303)

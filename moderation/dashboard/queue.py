@@ -1,0 +1,209 @@
+"""The queue: comments waiting, one comment's page, actions on one or many, the log."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+
+from .. import comments as domain
+from ..comments.models import Comment
+from ..errors import wants_json
+from ..extensions import db
+from . import bp, queries
+from .forms import BulkForm, CommentActionForm, EditCommentForm, ReplyForm
+from .responses import (
+    DONE,
+    back,
+    comment_or_404,
+    done,
+    invalid,
+    me,
+    queue_url,
+    refused,
+)
+
+
+@bp.get("/")
+@login_required
+def queue_view() -> ResponseReturnValue:
+    queue_filter = queries.parse_filter(request.args)
+    return render_template(
+        "dashboard/queue.html",
+        qf=queue_filter,
+        page=queries.queue(queue_filter),
+        counts=queries.status_counts(queue_filter),
+        articles=queries.article_choices(),
+    )
+
+
+@bp.get("/comments/<int:comment_id>")
+@login_required
+def comment_view(comment_id: int) -> ResponseReturnValue:
+    comment = comment_or_404(comment_id)
+    return _render_comment(comment)
+
+
+def _render_comment(
+    comment: Comment,
+    *,
+    edit_form: EditCommentForm | None = None,
+    reply_form: ReplyForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    if edit_form is None:
+        edit_form = EditCommentForm(formdata=None, body=comment.body, version=comment.version)
+    if reply_form is None:
+        reply_form = ReplyForm(formdata=None, version=comment.version)
+    html = render_template(
+        "dashboard/comment.html",
+        comment=comment,
+        replies=queries.replies_to(comment),
+        events=queries.events_for(comment),
+        edit_form=edit_form,
+        reply_form=reply_form,
+        can_reply=domain.thread_depth(comment) < int(current_app.config["MAX_THREAD_DEPTH"]),
+    )
+    return html, status
+
+
+@bp.post("/comments/<int:comment_id>/<any(approve, reject, spam, restore):action>")
+@login_required
+def comment_action(comment_id: int, action: str) -> ResponseReturnValue:
+    comment = comment_or_404(comment_id)
+    form = CommentActionForm()
+    if not form.validate_on_submit():
+        return invalid(form)
+    target = back(form.next.data, queue_url())
+    try:
+        domain.set_status(comment, domain.ACTIONS[action], me(), expected_version=form.version.data)
+    except domain.DomainError as exc:
+        return refused(exc, comment_id, target)
+    db.session.commit()
+    return done(f"Comment #{comment_id} {DONE[action]}.", comment, comment_id, target)
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+def comment_delete(comment_id: int) -> ResponseReturnValue:
+    comment = comment_or_404(comment_id)
+    form = CommentActionForm()
+    if not form.validate_on_submit():
+        return invalid(form)
+    target = back(form.next.data, queue_url())
+    if urlsplit(target).path == url_for(".comment_view", comment_id=comment_id):
+        target = queue_url()  # that page is gone with the comment
+    try:
+        domain.delete_comment(comment, me(), expected_version=form.version.data)
+    except domain.DomainError as exc:
+        return refused(exc, comment_id, target)
+    db.session.commit()
+    return done(f"Comment #{comment_id} {DONE['delete']}.", None, comment_id, target)
+
+
+@bp.post("/comments/<int:comment_id>/edit")
+@login_required
+def comment_edit(comment_id: int) -> ResponseReturnValue:
+    comment = comment_or_404(comment_id)
+    form = EditCommentForm()
+    if not form.validate_on_submit():
+        if form.version.errors or wants_json():
+            return invalid(form)
+        return _render_comment(comment, edit_form=form, status=400)
+    try:
+        domain.edit_comment(comment, form.body.data or "", me(), expected_version=form.version.data)
+    except domain.ConflictError as exc:
+        db.session.rollback()
+        comment = comment_or_404(comment_id)
+        flash(exc.message + " Your text is kept in the box: save again to replace it.", "error")
+        form.version.data = comment.version
+        return _render_comment(comment, edit_form=form, status=409)
+    db.session.commit()
+    target = url_for(".comment_view", comment_id=comment_id)
+    return done(f"Comment #{comment_id} saved.", comment, comment_id, target)
+
+
+@bp.post("/comments/<int:comment_id>/reply")
+@login_required
+def comment_reply(comment_id: int) -> ResponseReturnValue:
+    comment = comment_or_404(comment_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        if form.version.errors or wants_json():
+            return invalid(form)
+        return _render_comment(comment, reply_form=form, status=400)
+    try:
+        reply = domain.reply_from_dashboard(
+            comment,
+            me(),
+            form.body.data or "",
+            expected_version=form.version.data,
+            max_depth=int(current_app.config["MAX_THREAD_DEPTH"]),
+        )
+    except domain.DomainError as exc:
+        db.session.rollback()
+        comment = comment_or_404(comment_id)
+        flash(exc.message, "error")
+        form.version.data = comment.version
+        return _render_comment(comment, reply_form=form, status=exc.status_code)
+    db.session.commit()
+    target = url_for(".comment_view", comment_id=comment_id)
+    return done(f"Your reply #{reply.id} is published.", reply, reply.id, target)
+
+
+@bp.post("/bulk")
+@login_required
+def bulk() -> ResponseReturnValue:
+    form = BulkForm()
+    target = back(form.next.data, queue_url())
+    if not form.validate_on_submit():
+        if form.selected.data == [] and not form.action.errors and not wants_json():
+            flash("Select at least one comment, then choose what to do with them.", "error")
+            return redirect(target, code=303)
+        return invalid(form)
+    selection = form.selection()
+    found = queries.comments_by_id([comment_id for comment_id, _ in selection])
+    items = [(found[i], version) for i, version in selection if i in found]
+    gone = [i for i, _ in selection if i not in found]
+    try:
+        result = domain.moderate_many(items, form.action.data, me())
+    except domain.DomainError as exc:
+        return refused(exc, selection[0][0], target)
+    db.session.commit()
+    skipped = sorted(result.conflicts + gone)
+    done = ""
+    if result.done:
+        noun = "comment" if len(result.done) == 1 else "comments"
+        done = f"{len(result.done)} {noun} {DONE[form.action.data]}."
+    left = ""
+    if skipped:
+        left = (
+            "Left alone, because someone else changed or deleted them in the meantime: "
+            f"{', '.join(f'#{i}' for i in skipped)}. They are shown as they are now."
+        )
+    if wants_json():
+        body = jsonify(
+            done=result.done, skipped=skipped, message=" ".join(filter(None, [done, left]))
+        )
+        return body, 409 if skipped else 200
+    if done:
+        flash(done, "success")
+    if left:
+        flash(left, "error")
+    return redirect(target, code=303)
+
+
+# --- the log ----------------------------------------------------------------------
+
+
+@bp.get("/log")
+@login_required
+def log_view() -> ResponseReturnValue:
+    page = queries.parse_page(request.args.get("page"))
+    article_id = request.args.get("article") or None
+    if article_id is not None and not domain.is_valid_article_id(article_id):
+        article_id = None
+    events = queries.audit_log(page, article_id=article_id)
+    return render_template("dashboard/log.html", page=events, article_id=article_id)

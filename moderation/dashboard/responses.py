@@ -1,0 +1,88 @@
+"""What every dashboard view answers with: the moderator, redirects, JSON or a flash."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import abort, flash, jsonify, redirect, url_for
+from flask_login import current_user
+
+from .. import comments as domain
+from ..accounts.models import Moderator
+from ..comments.models import Article, Comment
+from ..core.database import db, is_id
+from ..core.text import is_local_url
+from ..errors import wants_json
+from . import queries
+
+DONE = {
+    "approve": "approved",
+    "reject": "rejected",
+    "spam": "marked as spam",
+    "restore": "back in the queue",
+    "delete": "deleted for good",
+}
+
+
+def me() -> Moderator:
+    return cast(Moderator, current_user._get_current_object())  # type: ignore[attr-defined]
+
+
+def back(target: str | None, default: str) -> str:
+    return target if target and is_local_url(target) else default
+
+
+def queue_url() -> str:
+    return url_for(".queue_view")
+
+
+def comment_state(comment: Comment | None, comment_id: int) -> dict[str, Any]:
+    if comment is None:
+        return {"id": comment_id, "deleted": True}
+    return {"id": comment.id, "status": comment.status.value, "version": comment.version}
+
+
+def done(message: str, comment: Comment | None, comment_id: int, target: str) -> Any:
+    """After a change was committed: JSON for scripts, flash and redirect for pages."""
+    if wants_json():
+        counts = queries.status_counts()
+        return jsonify(
+            message=message,
+            comment=comment_state(comment, comment_id),
+            counts={status.value: n for status, n in counts.items()},
+        )
+    flash(message, "success")
+    return redirect(target, code=303)
+
+
+def refused(exc: domain.DomainError, comment_id: int, target: str) -> Any:
+    """A conflict or a refusal: nothing changed; say so, with the comment as it is now."""
+    db.session.rollback()
+    if wants_json():
+        comment = db.session.get(Comment, comment_id)
+        response = jsonify(
+            error=exc.message, status=exc.status_code, comment=comment_state(comment, comment_id)
+        )
+        response.status_code = exc.status_code
+        return response
+    flash(exc.message, "error")
+    return redirect(target, code=303)
+
+
+def invalid(form: Any) -> Any:
+    """A form that cannot be read (missing version, bad selection): a 400."""
+    messages = [m for field_errors in form.errors.values() for m in field_errors]
+    abort(400, " ".join(str(m) for m in messages) or "The form could not be read.")
+
+
+def comment_or_404(comment_id: int) -> Comment:
+    if not is_id(comment_id):
+        abort(404, f"There is no comment #{comment_id}.")
+    return db.get_or_404(Comment, comment_id, description=f"There is no comment #{comment_id}.")
+
+
+def article_or_404(article_id: str) -> Article:
+    article = domain.get_article(article_id)
+    if article is None:
+        abort(404, "There is no such article.")
+    return article

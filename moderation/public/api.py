@@ -1,0 +1,90 @@
+"""The JSON API: comments of an article, counts, form tokens, posting."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+
+from .. import comments as domain
+from ..comments.tokens import issue_token
+from ..errors import error_response
+from . import bp
+from .forms import CommentForm
+from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
+from .reading import article_view, not_modified, public_etag
+
+MAX_COUNT_ARTICLES = 100
+
+
+@bp.get("/api/articles/<article_id>/comments")
+def api_comments(article_id: str) -> ResponseReturnValue:
+    etag = public_etag(article_id, "json")
+    if etag in request.if_none_match:
+        return not_modified(etag)
+    article = article_view(article_id)
+    comments = domain.approved_comments(article.id)
+    response = jsonify(
+        article={"id": article.id, "title": article.title, "url": article.url},
+        count=len(comments),
+        closed=article.closed,
+        comments=[domain.public_comment(c) for c in comments],
+    )
+    # Always revalidated, so an approval shows at once; unchanged lists cost a 304.
+    response.headers["Cache-Control"] = "no-cache"
+    response.set_etag(etag)
+    return response
+
+
+@bp.get("/api/counts")
+def api_counts() -> ResponseReturnValue:
+    """Approved-comment counts of several articles: ``?article=a&article=b``."""
+    article_ids = list(dict.fromkeys(request.args.getlist("article")))
+    if not article_ids:
+        abort(400, "Name at least one article: /api/counts?article=ID.")
+    if len(article_ids) > MAX_COUNT_ARTICLES:
+        abort(400, f"Ask for at most {MAX_COUNT_ARTICLES} articles at once.")
+    # An id that cannot exist has no comments; one bad id must not blank the others.
+    counts = domain.approved_counts([a for a in article_ids if domain.is_valid_article_id(a)])
+    counts.update((a, 0) for a in article_ids if a not in counts)
+    response = jsonify(counts=counts)
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/api/articles/<article_id>/form-token")
+def api_form_token(article_id: str) -> Response:
+    if not domain.is_valid_article_id(article_id):
+        abort(404, "There is no such article.")
+    response = jsonify(
+        token=issue_token(current_app.config["SECRET_KEY"], article_id),
+        expires_in=int(current_app.config["FORM_TOKEN_MAX_AGE"]),
+        min_wait=float(current_app.config["MIN_FILL_SECONDS"]),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/api/articles/<article_id>/comments")
+@post_limit
+def api_post_comment(article_id: str) -> Response | tuple[Response, int]:
+    fields = payload()
+    form = CommentForm(formdata=fields)
+    try:
+        comment = submit(article_id, form, fields)
+    except SubmissionRefused as exc:
+        return error_response(exc.status, exc.message)
+    except domain.DomainError as exc:
+        return error_response(400, exc.message, errors=form.errors_by_field())
+    # The same template as every other comment, marked as pending, for the reader alone.
+    rendered = render_template("embed/pending.html", comment=comment, article=comment.article)
+    return (
+        jsonify(
+            id=comment.id,
+            status="pending",
+            message=THANKS,
+            comment=domain.public_comment(comment),
+            comment_html=rendered.strip(),
+        ),
+        202,
+    )

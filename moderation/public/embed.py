@@ -1,0 +1,126 @@
+"""The embed page (works without JavaScript) and the fragment the widget loads."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+
+from .. import comments as domain
+from ..comments import avatars
+from ..comments.models import Comment
+from ..comments.tokens import issue_token
+from ..core.text import safe_link
+from ..errors import error_response
+from ..security import frame_ancestors
+from . import assets, bp
+from .forms import CommentForm
+from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
+from .reading import article_view, not_modified, public_etag
+
+
+@bp.app_template_filter("avatar")
+def avatar_filter(comment: Comment) -> Markup:
+    """The commenter's avatar: an identicon keyed with the secret, never the email."""
+    config = current_app.config
+    return avatars.avatar(
+        comment.email, str(config["SECRET_KEY"]), gravatar=bool(config["GRAVATAR"])
+    )
+
+
+bp.add_app_template_filter(safe_link, "safe_link")
+
+
+@bp.app_template_global()
+def asset_url(name: str, external: bool = False) -> str:
+    """The immutable, content-hashed URL of a widget asset."""
+    digest = assets.load(name).digest
+    return url_for("public.versioned_asset", digest=digest, name=name, _external=external)
+
+
+def _reply_target(comments: list[Comment], form: CommentForm) -> Comment | None:
+    """The published comment the no-JS form answers (``?reply_to=`` or a re-shown form)."""
+    wanted = form.parent_id.data or request.args.get("reply_to", type=int)
+    return next((c for c in comments if c.id == wanted), None) if wanted else None
+
+
+def _render_fragment(
+    template: str, article_id: str, *, form: CommentForm, notice: str = "", external: bool
+) -> str:
+    article = article_view(article_id)
+    comments = domain.approved_comments(article.id)
+    return render_template(
+        template,
+        article=article,
+        thread=domain.build_thread(comments),
+        count=len(comments),
+        form=form,
+        notice=notice,
+        reply_to=_reply_target(comments, form),
+        max_depth=int(current_app.config["MAX_THREAD_DEPTH"]),
+        external=external,
+    )
+
+
+def _embed_response(
+    article_id: str,
+    *,
+    form: CommentForm | None = None,
+    notice: str = "",
+    status: int = 200,
+) -> Response:
+    if form is None:
+        form = CommentForm(formdata=None)
+    if not form.token.data or form.token.errors:
+        form.token.data = issue_token(current_app.config["SECRET_KEY"], article_id)
+    html = _render_fragment("embed/page.html", article_id, form=form, notice=notice, external=False)
+    response = Response(html, status=status, mimetype="text/html")
+    img_src = "img-src 'self' data:"
+    if current_app.config["GRAVATAR"]:
+        img_src += " " + avatars.GRAVATAR_ORIGIN
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; style-src 'self'; script-src 'self'; {img_src}; "
+        "form-action 'self'; base-uri 'none'; " + frame_ancestors()
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/embed/<article_id>")
+def embed_page(article_id: str) -> Response:
+    return _embed_response(article_id, notice=THANKS if request.args.get("posted") else "")
+
+
+@bp.post("/embed/<article_id>")
+@post_limit
+def embed_post(article_id: str) -> ResponseReturnValue:
+    fields = payload()
+    form = CommentForm(formdata=fields)
+    try:
+        submit(article_id, form, fields)
+    except SubmissionRefused as exc:
+        return error_response(exc.status, exc.message)
+    except domain.DomainError as exc:
+        return _embed_response(article_id, form=form, notice=exc.message, status=400)
+    target = url_for("public.embed_page", article_id=article_id, posted=1)
+    return redirect(target + "#leave-reply", code=303)
+
+
+@bp.get("/embed/<article_id>/fragment")
+def embed_fragment(article_id: str) -> Response:
+    """Just the comments and the form, as HTML with absolute URLs.
+
+    The script widget puts it in a shadow root; a dynamic blog or a static-site build
+    can include it server-side. It carries no form token (the widget fetches one when
+    it renders), so it is revalidated cheaply with its ETag.
+    """
+    etag = public_etag(article_id, "fragment", assets.load("widget.css").digest)
+    if etag in request.if_none_match:
+        return not_modified(etag)
+    html = _render_fragment(
+        "embed/fragment.html", article_id, form=CommentForm(formdata=None), external=True
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    response.set_etag(etag)
+    return response

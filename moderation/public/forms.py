@@ -1,0 +1,83 @@
+"""The reader's form. The same ``CommentForm`` validates the HTML and the JSON paths."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from ..comments.models import BODY_MAX, NAME_MAX, WEBSITE_MAX
+from ..core.database import MAX_ID
+from ..core.fields import (
+    NoControlCharacters,
+    Visible,
+    add_scheme,
+    http_url,
+    no_bidi_controls,
+    normalize_newlines,
+    strip,
+)
+from ..core.text import EMAIL_MAX
+
+
+class CommentForm(FlaskForm):
+    """A reader's comment. No session CSRF: the signed form token does that job."""
+
+    class Meta:
+        csrf = False
+
+    name = StringField(
+        "Name",
+        filters=[strip],
+        validators=[
+            DataRequired("Please enter your name."),
+            Visible("Please enter your name."),
+            Length(max=NAME_MAX, message=f"Keep the name under {NAME_MAX} characters."),
+            NoControlCharacters(),
+            no_bidi_controls,
+        ],
+    )
+    email = StringField(
+        "Email",
+        filters=[strip],
+        validators=[
+            DataRequired("Please enter your email address."),
+            Length(max=EMAIL_MAX, message=f"Keep the email under {EMAIL_MAX} characters."),
+            NoControlCharacters(),
+            Email("Enter a valid email address, like you@example.com."),
+        ],
+    )
+    website = StringField(
+        "Website",
+        filters=[strip, add_scheme],
+        validators=[
+            Optional(),
+            Length(max=WEBSITE_MAX, message=f"Keep the address under {WEBSITE_MAX} characters."),
+            NoControlCharacters(),
+            http_url,
+        ],
+    )
+    body = TextAreaField(
+        "Comment",
+        filters=[strip, normalize_newlines],
+        validators=[
+            DataRequired("Please write a comment."),
+            Visible("Please write a comment."),
+            Length(max=BODY_MAX, message=f"Keep the comment under {BODY_MAX:,} characters."),
+            NoControlCharacters(allow="\n\t"),
+        ],
+    )
+    parent_id = IntegerField(
+        "Reply to",
+        validators=[
+            Optional(),
+            NumberRange(1, MAX_ID, "You can only reply to a published comment of this article."),
+        ],
+        render_kw={"hidden": True},
+    )
+    token = HiddenField("Form token", filters=[strip])
+    # A field people never see; bots fill it in.
+    homepage = StringField("Leave this field empty", filters=[strip])
+
+    def errors_by_field(self) -> dict[str, list[str]]:
+        return {name: list(messages) for name, messages in self.errors.items()}

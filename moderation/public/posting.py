@@ -1,0 +1,134 @@
+"""A reader's comment arriving: decode the request, check the token and the spam rules,
+store the comment as pending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, request
+from werkzeug.datastructures import MultiDict
+
+from .. import comments as domain
+from ..comments.models import Comment
+from ..comments.tokens import TokenError, check_token, spend_token
+from ..extensions import db, limiter
+from ..spam.checks import check_submission
+from .cors import origin_allowed
+from .forms import CommentForm
+
+COMMENT_FIELDS = ("name", "email", "website", "body", "parent_id", "token", "homepage")
+ARTICLE_FIELDS = ("title", "url")
+THANKS = "Thank you! Your comment is awaiting moderation."
+
+
+def _post_rate_limit() -> str:
+    return str(current_app.config["POST_RATE_LIMIT"])
+
+
+post_limit = limiter.shared_limit(_post_rate_limit, scope="comment-post", methods=["POST"])
+
+
+class SubmissionRefused(Exception):
+    """The submission is refused as a whole (unknown article, closed, bad origin)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def payload() -> MultiDict[str, Any]:
+    """The submitted fields, from JSON or from a form, as strings."""
+    if request.is_json:
+        # A chunked body is cut at the size limit rather than refused: refuse it here, so
+        # an oversized body is a 413 and not "invalid JSON".
+        limit = request.max_content_length
+        if limit is not None and len(request.get_data(cache=True)) >= limit:
+            abort(413)
+        data = request.get_json(silent=True)
+        if data is None:
+            abort(400, "The request body is not valid JSON.")
+        if not isinstance(data, dict):
+            abort(400, "Send a JSON object with the comment's fields.")
+        fields: MultiDict[str, Any] = MultiDict()
+        for key in (*COMMENT_FIELDS, *ARTICLE_FIELDS):
+            value = data.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                abort(400, f"The field {key!r} must be a string.")
+            fields[key] = str(value)
+        return fields
+    return MultiDict(request.form)
+
+
+def submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) -> Comment:
+    """Validate, check the token and the spam rules, then store the comment as pending.
+
+    Field errors end up in ``form.errors``; refusals of the whole request raise
+    :class:`SubmissionRefused`.
+    """
+    config = current_app.config
+    if not origin_allowed(request.headers.get("Origin")):
+        raise SubmissionRefused(403, "Comments cannot be sent from this site.")
+    valid = form.validate()
+    good_token = None
+    try:
+        good_token = check_token(
+            config["SECRET_KEY"],
+            form.token.data or "",
+            article_id,
+            min_age=float(config["MIN_FILL_SECONDS"]),
+            max_age=float(config["FORM_TOKEN_MAX_AGE"]),
+        )
+    except TokenError as exc:
+        form.token.errors = [*form.token.errors, str(exc)]
+        valid = False
+    if not valid or good_token is None:
+        raise domain.DomainError("Please correct the marked fields.")
+
+    try:
+        article = domain.article_for_comment(
+            article_id,
+            title=str(payload.get("title", "")),
+            url=str(payload.get("url", "")),
+            auto_create=bool(config["AUTO_CREATE_ARTICLES"]),
+        )
+    except (domain.ArticleNotFound, domain.CommentsClosed) as exc:
+        raise SubmissionRefused(exc.status_code, exc.message) from exc
+
+    verdict = check_submission(
+        name=form.name.data,
+        email=form.email.data,
+        website=form.website.data or "",
+        body=form.body.data,
+        honeypot=form.homepage.data or "",
+        blocklist=list(config["BLOCKLIST"]),
+    )
+    try:
+        comment = domain.submit_comment(
+            article,
+            domain.Submission(
+                name=form.name.data,
+                email=form.email.data,
+                website=form.website.data or "",
+                body=form.body.data,
+                parent_id=form.parent_id.data,
+            ),
+            remote_addr=request.remote_addr,
+            spam=verdict.spam,
+            held_reason=verdict.reason,
+            max_depth=int(config["MAX_THREAD_DEPTH"]),
+        )
+    except domain.InvalidParent as exc:
+        db.session.rollback()
+        form.parent_id.errors = [*form.parent_id.errors, exc.message]
+        raise domain.DomainError("Please correct the marked fields.") from exc
+    try:
+        spend_token(good_token)
+    except TokenError as exc:
+        db.session.rollback()
+        form.token.errors = [*form.token.errors, str(exc)]
+        raise domain.DomainError("Please correct the marked fields.") from exc
+    db.session.commit()
+    return comment

@@ -1,0 +1,59 @@
+"""What every read path shares: the article as readers see it, and its validator."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from flask import Response, abort, current_app, request
+
+from .. import comments as domain
+from ..comments.models import TITLE_MAX, URL_MAX
+from ..core.text import clean_line, web_url_or_empty
+
+
+@dataclass
+class ArticleView:
+    """What the embed page needs to know of an article, existing or not yet."""
+
+    id: str
+    title: str
+    url: str
+    closed: bool
+
+
+def public_etag(article_id: str, kind: str, *extra: str) -> str:
+    """The validator of what readers see of an article, without rendering it.
+
+    Unknown articles show what the query string names, so it takes part; so do the
+    settings that change the rendering.
+    """
+    config = current_app.config
+    parts = (
+        kind,
+        domain.public_state(article_id) if domain.is_valid_article_id(article_id) else "",
+        request.query_string.decode(errors="replace"),
+        str(config["MAX_THREAD_DEPTH"]),
+        str(config["GRAVATAR"]),
+        *extra,
+    )
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def not_modified(etag: str) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def article_view(article_id: str) -> ArticleView:
+    article = domain.get_article(article_id)
+    if article is not None:
+        return ArticleView(article.id, article.title, article.url, article.closed)
+    if current_app.config["AUTO_CREATE_ARTICLES"] and domain.is_valid_article_id(article_id):
+        # Not created yet: show what the first comment would create it with.
+        title = clean_line(request.args.get("title", ""), TITLE_MAX)
+        url = web_url_or_empty(request.args.get("url", ""), URL_MAX)
+        return ArticleView(article_id, title, url, False)
+    abort(404, "There is no such article.")

@@ -1,0 +1,1 @@
+"""Why a comment should be held back for a closer look, or binned."""
