@@ -7,10 +7,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Config, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as defaults
+from . import config as settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,25 +31,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
-    app.config.from_mapping(defaults.DEFAULTS)
+    """Read every setting once, by type (see ``config.py``), then derive Flask's own."""
     if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
-        app.config.from_prefixed_env("MODERATION")
+        instance = Config(app.instance_path)
+        instance.from_pyfile("config.py", silent=True)
+        app.config.update(instance)
+        raw = {**dict(instance), **settings.environment_values(os.environ)}
     else:
         app.config.from_mapping(test_config)
+        raw = dict(test_config)
+    app.config.update(settings.parse_settings(raw))
     os.makedirs(app.instance_path, exist_ok=True)
 
-    app.config["ALLOWED_ORIGINS"] = defaults.normalize_origins(app.config["ALLOWED_ORIGINS"])
-    app.config["BLOCKLIST"] = defaults.normalize_list(app.config["BLOCKLIST"])
-    app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("DATABASE_URL") or defaults.sqlite_url(
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or settings.sqlite_url(
         app.instance_path
     )
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    redis_url = app.config.get("REDIS_URL")
-    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
-    secure = bool(app.config["SECURE_COOKIES"])
+    secure = app.config["SECURE_COOKIES"]
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -60,9 +61,11 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.config["SECRET_KEY"] = resolve_secret_key(app)
-    if app.config["TRUSTED_PROXIES"]:
-        n = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
 
 def resolve_secret_key(app: Flask) -> str:
@@ -71,13 +74,13 @@ def resolve_secret_key(app: Flask) -> str:
     The flask command (``make run``, ``flask run``, migrations) creates that file on
     first use; a production server (gunicorn) refuses to start without either.
     """
-    if app.config.get("SECRET_KEY"):
+    if app.config["SECRET_KEY"]:
         return str(app.config["SECRET_KEY"])
     if app.testing:
         return secrets.token_urlsafe(32)
     key_file = Path(app.instance_path) / "secret_key"
     if key_file.exists() or os.environ.get("FLASK_RUN_FROM_CLI") == "true":
-        return defaults.load_secret_key(app.instance_path)
+        return settings.load_secret_key(app.instance_path)
     raise RuntimeError(
         "No secret key: set MODERATION_SECRET_KEY (for example to the output of "
         "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`), "
@@ -100,10 +103,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import dashboard, public
+    from . import dashboard, public, templating
+    from .public.cors import add_cors_headers
 
     app.register_blueprint(public.bp)
     app.register_blueprint(dashboard.bp)
+    templating.init_app(app)
+    app.after_request(add_cors_headers)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -1,60 +1,200 @@
-"""Defaults, overridden by ``MODERATION_*`` environment variables.
+"""Every setting, its default and its type, parsed once when the app starts.
 
-``app.config.from_prefixed_env("MODERATION")`` turns ``MODERATION_DATABASE_URL`` into
-``DATABASE_URL`` and parses JSON values, so ``MODERATION_MIN_FILL_SECONDS=0`` is an int
-and ``MODERATION_ALLOWED_ORIGINS='["https://blog.example"]'`` a list.
+A setting comes from the ``MODERATION_<NAME>`` environment variable, the instance
+folder's ``config.py``, or the test configuration, in that order of strength (tests
+replace the other two). Each value is parsed by its type here and nowhere else: the rest
+of the code reads ``app.config["NAME"]`` and gets a ``bool``, an ``int``, a ``list``…
+A value that cannot be parsed stops the start with a message naming the variable.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DEFAULTS: dict[str, Any] = {
-    # SQLite file in the instance folder unless MODERATION_DATABASE_URL is set.
-    "DATABASE_URL": None,
-    # Redis for rate limits shared by every worker; memory when unset.
-    "REDIS_URL": None,
-    # Origins allowed to embed the widget, call the API and frame /embed pages.
-    # A list, or a comma/space separated string. Empty: same origin only.
-    "ALLOWED_ORIGINS": [],
-    # A signed form token must be at least this old and at most this old (seconds).
-    "MIN_FILL_SECONDS": 3,
-    "FORM_TOKEN_MAX_AGE": 2 * 60 * 60,
-    # Words that earn a comment a "held because" note for the moderators: a list, or a
-    # comma/space separated string.
-    "BLOCKLIST": [],
-    # Readers may create an article on its first comment.
-    "AUTO_CREATE_ARTICLES": True,
-    # Replies nest at most this deep (1 = no replies to replies).
-    "MAX_THREAD_DEPTH": 3,
-    # Rate limit for public comment posts, per client address.
-    "POST_RATE_LIMIT": "5 per minute;30 per hour",
-    "LOGIN_RATE_LIMIT": "10 per minute",
-    # Secure cookies for HTTPS deployments.
-    "SECURE_COOKIES": False,
-    # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
-    "TRUSTED_PROXIES": 0,
-    # Show Gravatar pictures instead of the built-in identicons (sends hashed emails).
-    "GRAVATAR": False,
-    "MAX_CONTENT_LENGTH": 64 * 1024,
-}
+from limits import parse_many
+
+PREFIX = "MODERATION_"
+log = logging.getLogger(__name__)
 
 
-def normalize_list(value: Any) -> list[str]:
-    """Accept a JSON list or a comma/space separated string."""
-    if not value:
+class ConfigError(RuntimeError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+# --- parsers: each takes what the environment, a file or a test gave, or raises ---------
+
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+def parse_bool(value: Any) -> bool:
+    """``true/false/1/0/yes/no/on/off`` in any case, or a real bool."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in TRUE | FALSE:
+        return value.strip().lower() in TRUE
+    raise ValueError("expected true or false (also 1/0, yes/no, on/off)")
+
+
+def whole_number(minimum: int, maximum: int | None = None) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError("expected a whole number")
+        try:
+            number = int(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            raise ValueError("expected a whole number") from None
+        if number < minimum or (maximum is not None and number > maximum):
+            upper = f" and at most {maximum}" if maximum is not None else ""
+            raise ValueError(f"expected at least {minimum}{upper}")
+        return number
+
+    return parse
+
+
+def seconds(value: Any) -> float:
+    """A number of seconds, zero or more (``3``, ``0.5``)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number of seconds")
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ValueError("expected a number of seconds") from None
+    if not 0 <= number < 10**9:
+        raise ValueError("expected a number of seconds, zero or more")
+    return number
+
+
+def word_list(value: Any) -> list[str]:
+    """A JSON list, or a string of items separated by commas or spaces."""
+    if value is None:
         return []
     if isinstance(value, str):
-        value = value.replace(",", " ").split()
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise ValueError("expected a JSON list or items separated by commas") from None
+        else:
+            value = text.replace(",", " ").split()
+    if not isinstance(value, list | tuple):
+        raise ValueError("expected a list")
     return [str(item).strip() for item in value if str(item).strip()]
 
 
-def normalize_origins(value: Any) -> list[str]:
-    """Accept a JSON list or a comma/space separated string of origins."""
-    return [origin.rstrip("/") for origin in normalize_list(value)]
+def origin_list(value: Any) -> list[str]:
+    """Origins such as ``https://blog.example`` (no path), or ``*`` for any."""
+    origins = [origin.rstrip("/") for origin in word_list(value)]
+    for origin in origins:
+        if origin != "*" and (
+            not origin.startswith(("http://", "https://")) or "/" in origin.split("://", 1)[1]
+        ):
+            raise ValueError(f"{origin!r} is not an origin like https://blog.example")
+    return origins
+
+
+def optional_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("expected text")
+    return value.strip() or None
+
+
+def text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected text")
+    return value.strip()
+
+
+def rate_limit(value: Any) -> str:
+    """A rate limit such as ``5 per minute;30 per hour``."""
+    value = text(value)
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError("expected a rate limit like '5 per minute;30 per hour'") from None
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    parse: Callable[[Any], Any]
+    default: Any
+
+
+# The settings a site owner may change; the README's configuration table describes them.
+SETTINGS: dict[str, Setting] = {
+    # SQLite file in the instance folder unless set.
+    "DATABASE_URL": Setting(optional_text, None),
+    # Redis for rate limits shared by every worker; memory when unset.
+    "REDIS_URL": Setting(optional_text, None),
+    # Signs sessions and form tokens; the instance folder's key file when unset.
+    "SECRET_KEY": Setting(optional_text, None),
+    # Origins allowed to embed the widget, call the API and frame /embed pages.
+    "ALLOWED_ORIGINS": Setting(origin_list, []),
+    # A signed form token must be at least this old and at most this old (seconds).
+    "MIN_FILL_SECONDS": Setting(seconds, 3.0),
+    "FORM_TOKEN_MAX_AGE": Setting(whole_number(60), 2 * 60 * 60),
+    # Words that earn a comment a "held because" note for the moderators.
+    "BLOCKLIST": Setting(word_list, []),
+    # Readers may create an article on its first comment.
+    "AUTO_CREATE_ARTICLES": Setting(parse_bool, True),
+    # Replies nest at most this deep (1 = no replies to replies).
+    "MAX_THREAD_DEPTH": Setting(whole_number(1, 20), 3),
+    # Rate limits per client address: comment posts, dashboard login attempts.
+    "POST_RATE_LIMIT": Setting(rate_limit, "5 per minute;30 per hour"),
+    "LOGIN_RATE_LIMIT": Setting(rate_limit, "10 per minute"),
+    # Secure cookies for HTTPS deployments.
+    "SECURE_COOKIES": Setting(parse_bool, False),
+    # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
+    "TRUSTED_PROXIES": Setting(whole_number(0, 10), 0),
+    # Show Gravatar pictures instead of the built-in identicons (sends hashed emails).
+    "GRAVATAR": Setting(parse_bool, False),
+    # The largest request body accepted, in bytes.
+    "MAX_CONTENT_LENGTH": Setting(whole_number(1024), 64 * 1024),
+    # How moderators' passwords are hashed (Werkzeug's method string).
+    "PASSWORD_HASH_METHOD": Setting(text, "scrypt"),
+}
+
+
+def environment_values(environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``MODERATION_*`` variables that name a known setting, without the prefix."""
+    values = {}
+    for key, value in environ.items():
+        if not key.startswith(PREFIX):
+            continue
+        name = key.removeprefix(PREFIX)
+        if name in SETTINGS:
+            values[name] = value
+        elif not name.startswith("TEST_"):
+            log.warning("Ignoring %s: there is no such setting.", key)
+    return values
+
+
+def parse_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Every known setting, parsed by its type; the defaults fill what ``raw`` lacks."""
+    parsed = {}
+    for name, setting in SETTINGS.items():
+        value = raw.get(name, setting.default)
+        if value is setting.default:
+            parsed[name] = value
+            continue
+        try:
+            parsed[name] = setting.parse(value)
+        except ValueError as exc:
+            raise ConfigError(f"{PREFIX}{name}={value!r} cannot be used: {exc}.") from None
+    return parsed
 
 
 def sqlite_url(instance_path: str) -> str:

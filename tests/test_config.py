@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from moderation import create_app
+from moderation.config import ConfigError
 
 
 def test_environment_variables_configure_the_app(
@@ -50,3 +51,67 @@ def test_flask_command_creates_and_then_reuses_an_instance_secret(
     monkeypatch.delenv("FLASK_RUN_FROM_CLI")
     # Once the file exists, the production server uses it too.
     assert create_app().config["SECRET_KEY"] == first and len(first) >= 32
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("False", False), ("false", False), ("0", False), ("no", False), ("OFF", False)]
+    + [("True", True), ("TRUE", True), ("1", True), ("yes", True), ("On", True)],
+)
+def test_boolean_settings_mean_what_they_say(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: bool
+) -> None:
+    monkeypatch.setenv("MODERATION_SECRET_KEY", "x")
+    for name in ("GRAVATAR", "SECURE_COOKIES", "AUTO_CREATE_ARTICLES"):
+        monkeypatch.setenv(f"MODERATION_{name}", value)
+    app = create_app()
+    assert app.config["GRAVATAR"] is expected
+    assert app.config["SESSION_COOKIE_SECURE"] is expected
+    assert app.config["AUTO_CREATE_ARTICLES"] is expected
+
+
+def test_numbers_and_lists_are_parsed_by_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MODERATION_SECRET_KEY", "x")
+    monkeypatch.setenv("MODERATION_MAX_THREAD_DEPTH", " 5 ")
+    monkeypatch.setenv("MODERATION_MIN_FILL_SECONDS", "1.5")
+    monkeypatch.setenv("MODERATION_BLOCKLIST", "casino, pills  viagra")
+    config = create_app().config
+    assert config["MAX_THREAD_DEPTH"] == 5
+    assert config["MIN_FILL_SECONDS"] == 1.5
+    assert config["BLOCKLIST"] == ["casino", "pills", "viagra"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GRAVATAR", "maybe"),
+        ("MAX_THREAD_DEPTH", "three"),
+        ("MAX_THREAD_DEPTH", "0"),
+        ("MIN_FILL_SECONDS", "-1"),
+        ("TRUSTED_PROXIES", "1.5"),
+        ("POST_RATE_LIMIT", "lots"),
+        ("ALLOWED_ORIGINS", "blog.example"),
+        ("BLOCKLIST", "[not json"),
+    ],
+)
+def test_a_bad_value_stops_the_start_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv("MODERATION_SECRET_KEY", "x")
+    monkeypatch.setenv(f"MODERATION_{name}", value)
+    with pytest.raises(ConfigError, match=f"MODERATION_{name}="):
+        create_app()
+
+
+def test_a_bad_value_in_the_test_configuration_is_refused_too(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="MODERATION_GRAVATAR="):
+        create_app({"TESTING": True, "SECRET_KEY": "x", "GRAVATAR": "perhaps"})
+
+
+def test_an_unknown_variable_is_reported(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("MODERATION_SECRET_KEY", "x")
+    monkeypatch.setenv("MODERATION_GRAVATARS", "true")
+    create_app()
+    assert "MODERATION_GRAVATARS" in caplog.text
