@@ -8,7 +8,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
-from .security import frame_ancestors
+from .security import error_page_csp
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -45,10 +45,7 @@ def error_response(
             render_template(template, status=status, message=message),
             mimetype="text/html",
         )
-        # Error pages run no script; they may show inside the blogs' /embed iframes.
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'self'; base-uri 'none'; " + frame_ancestors()
-        )
+        response.headers["Content-Security-Policy"] = error_page_csp()
     response.status_code = status
     return response
 

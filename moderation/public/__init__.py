@@ -9,10 +9,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ..extensions import csrf
-from .cors import add_cors_headers
 
 bp = Blueprint("public", __name__)
 csrf.exempt(bp)
-bp.after_app_request(add_cors_headers)
 
 from . import api, assets, demo, embed  # noqa: E402,F401  (the views register on bp)

@@ -4,38 +4,16 @@ from __future__ import annotations
 
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from markupsafe import Markup
 
 from .. import comments as domain
-from ..comments import avatars
 from ..comments.models import Comment
 from ..comments.tokens import issue_token
-from ..core.text import safe_link
 from ..errors import error_response
-from ..security import frame_ancestors
+from ..security import embed_page_csp
 from . import assets, bp
 from .forms import CommentForm
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
 from .reading import article_view, not_modified, public_etag
-
-
-@bp.app_template_filter("avatar")
-def avatar_filter(comment: Comment) -> Markup:
-    """The commenter's avatar: an identicon keyed with the secret, never the email."""
-    config = current_app.config
-    return avatars.avatar(
-        comment.email, str(config["SECRET_KEY"]), gravatar=bool(config["GRAVATAR"])
-    )
-
-
-bp.add_app_template_filter(safe_link, "safe_link")
-
-
-@bp.app_template_global()
-def asset_url(name: str, external: bool = False) -> str:
-    """The immutable, content-hashed URL of a widget asset."""
-    digest = assets.load(name).digest
-    return url_for("public.versioned_asset", digest=digest, name=name, _external=external)
 
 
 def _reply_target(comments: list[Comment], form: CommentForm) -> Comment | None:
@@ -75,13 +53,7 @@ def _embed_response(
         form.token.data = issue_token(current_app.config["SECRET_KEY"], article_id)
     html = _render_fragment("embed/page.html", article_id, form=form, notice=notice, external=False)
     response = Response(html, status=status, mimetype="text/html")
-    img_src = "img-src 'self' data:"
-    if current_app.config["GRAVATAR"]:
-        img_src += " " + avatars.GRAVATAR_ORIGIN
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src 'self'; script-src 'self'; {img_src}; "
-        "form-action 'self'; base-uri 'none'; " + frame_ancestors()
-    )
+    response.headers["Content-Security-Policy"] = embed_page_csp()
     response.headers["Cache-Control"] = "no-store"
     return response
 
