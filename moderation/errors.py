@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from .core.exceptions import ArticleNotFound, CommentsClosed, ConflictError, DomainError
 from .extensions import db
 from .security import error_page_csp
 
@@ -21,6 +22,21 @@ MESSAGES = {
     429: "Too many requests. Please wait a moment and try again.",
     500: "Something went wrong on our side. Please try again later.",
 }
+
+# What each refusal of the domain means over HTTP; anything else it raises is a 400.
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    ArticleNotFound: 404,
+    CommentsClosed: 403,
+    ConflictError: 409,
+}
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status of a domain refusal."""
+    for kind in type(error).__mro__:
+        if kind in DOMAIN_STATUS:
+            return DOMAIN_STATUS[kind]
+    return 400
 
 
 def wants_json() -> bool:

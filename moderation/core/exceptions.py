@@ -1,4 +1,7 @@
-"""What the domain raises when one of its rules says no."""
+"""What the domain raises when one of its rules says no.
+
+The exceptions know nothing of HTTP: ``errors.status_for`` maps them to status codes.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from __future__ import annotations
 class DomainError(Exception):
     """A rule of the domain said no; ``message`` is fit to show to the person."""
 
-    status_code = 400
     field: str | None = None
 
     def __init__(self, message: str, field: str | None = None) -> None:
@@ -17,11 +19,11 @@ class DomainError(Exception):
 
 
 class ArticleNotFound(DomainError):
-    status_code = 404
+    """No such article, and none may be created."""
 
 
 class CommentsClosed(DomainError):
-    status_code = 403
+    """The article takes no new comments."""
 
 
 class InvalidParent(DomainError):
@@ -30,5 +32,3 @@ class InvalidParent(DomainError):
 
 class ConflictError(DomainError):
     """Someone else changed the comment in the meantime."""
-
-    status_code = 409

@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from .. import comments as domain
 from ..comments.models import Comment
-from ..errors import wants_json
+from ..errors import status_for, wants_json
 from ..extensions import db
 from . import bp, queries
 from .forms import BulkForm, CommentActionForm, EditCommentForm, ReplyForm
@@ -147,7 +147,7 @@ def comment_reply(comment_id: int) -> ResponseReturnValue:
         comment = comment_or_404(comment_id)
         flash(exc.message, "error")
         form.version.data = comment.version
-        return _render_comment(comment, reply_form=form, status=exc.status_code)
+        return _render_comment(comment, reply_form=form, status=status_for(exc))
     db.session.commit()
     target = url_for(".comment_view", comment_id=comment_id)
     return done(f"Your reply #{reply.id} is published.", reply, reply.id, target)

@@ -12,7 +12,7 @@ from ..accounts.models import Moderator
 from ..comments.models import Article, Comment
 from ..core.database import db, is_id
 from ..core.text import is_local_url
-from ..errors import wants_json
+from ..errors import status_for, wants_json
 from . import queries
 
 DONE = {
@@ -61,9 +61,9 @@ def refused(exc: domain.DomainError, comment_id: int, target: str) -> Any:
     if wants_json():
         comment = db.session.get(Comment, comment_id)
         response = jsonify(
-            error=exc.message, status=exc.status_code, comment=comment_state(comment, comment_id)
+            error=exc.message, status=status_for(exc), comment=comment_state(comment, comment_id)
         )
-        response.status_code = exc.status_code
+        response.status_code = status_for(exc)
         return response
     flash(exc.message, "error")
     return redirect(target, code=303)

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from .. import comments as domain
 from ..comments.models import Comment
 from ..comments.tokens import TokenError, check_token, spend_token
+from ..errors import status_for
 from ..extensions import db, limiter
 from ..spam.checks import check_submission
 from .cors import origin_allowed
@@ -95,7 +96,7 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) -> 
             auto_create=bool(config["AUTO_CREATE_ARTICLES"]),
         )
     except (domain.ArticleNotFound, domain.CommentsClosed) as exc:
-        raise SubmissionRefused(exc.status_code, exc.message) from exc
+        raise SubmissionRefused(status_for(exc), exc.message) from exc
 
     verdict = check_submission(
         name=form.name.data,
