@@ -41,6 +41,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # SQLite always; PostgreSQL (and Redis) too when MODERATION_TEST_DATABASE_URL is set.
 test: install-dev browser-deps lint
