@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .. import comments as domain
+from ..comments.actions import ACTIONS, STATUS_FOR
 from ..comments.models import Comment, Status
 from ..core.database import db
 from .errors import fail
@@ -29,32 +30,27 @@ def comments_list(status: str) -> None:
         click.echo(f"{c.id}\t{c.article_id}\t{c.author_name} <{c.email}>\t{excerpt}")
 
 
-def _moderate(comment_id: int, status: Status) -> None:
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        fail(f"No comment #{comment_id}.")
-        return
-    domain.set_status(comment, status, None)
+def _moderate(comment_ids: tuple[int, ...], status: Status) -> None:
+    """Move every named comment to ``status``, or none of them if one is missing."""
+    comments = [db.session.get(Comment, comment_id) for comment_id in comment_ids]
+    missing = [f"#{i}" for i, comment in zip(comment_ids, comments, strict=True) if comment is None]
+    if missing:
+        fail(f"No comment {', '.join(missing)}; nothing was changed.")
+    for comment in comments:
+        assert comment is not None
+        domain.set_status(comment, status, None)
     db.session.commit()
-    click.echo(f"Comment #{comment_id} is now {status.value}.")
+    for comment_id in comment_ids:
+        click.echo(f"Comment #{comment_id} is now {status.value}.")
 
 
-@comments_cli.command("approve")
-@click.argument("comment_id", type=int)
-def comments_approve(comment_id: int) -> None:
-    """Publish a comment."""
-    _moderate(comment_id, Status.APPROVED)
+def _status_command(name: str, status: Status, help_text: str) -> click.Command:
+    @click.argument("comment_ids", metavar="COMMENT_ID...", type=int, nargs=-1, required=True)
+    def command(comment_ids: tuple[int, ...]) -> None:
+        _moderate(comment_ids, status)
+
+    return click.command(name, help=help_text)(command)
 
 
-@comments_cli.command("reject")
-@click.argument("comment_id", type=int)
-def comments_reject(comment_id: int) -> None:
-    """Refuse a comment."""
-    _moderate(comment_id, Status.REJECTED)
-
-
-@comments_cli.command("spam")
-@click.argument("comment_id", type=int)
-def comments_spam(comment_id: int) -> None:
-    """File a comment as spam."""
-    _moderate(comment_id, Status.SPAM)
+for _name, _status in STATUS_FOR.items():
+    comments_cli.add_command(_status_command(_name, _status, ACTIONS[_name].help))

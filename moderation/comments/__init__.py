@@ -11,6 +11,7 @@ from ..core.exceptions import (
     DomainError,
     InvalidParent,
 )
+from .actions import ACTION_FOR_STATUS, ACTIONS, ALL_ACTIONS, STATUS_ACTIONS, STATUS_FOR, Action
 from .articles import (
     article_for_comment,
     close_article,
@@ -21,8 +22,6 @@ from .articles import (
 )
 from .audit import record
 from .moderation import (
-    ACTION_FOR_STATUS,
-    ACTIONS,
     BulkResult,
     approve,
     delete_comment,
@@ -48,6 +47,10 @@ from .threads import ThreadNode, build_thread, thread_depth
 __all__ = [
     "ACTIONS",
     "ACTION_FOR_STATUS",
+    "ALL_ACTIONS",
+    "STATUS_ACTIONS",
+    "STATUS_FOR",
+    "Action",
     "ArticleNotFound",
     "BulkResult",
     "CommentsClosed",

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..accounts.models import Moderator
 from ..core.database import db
 from ..core.exceptions import ConflictError, DomainError
+from .actions import ACTION_FOR_STATUS, ACTIONS
 from .audit import record
 from .models import Comment, Status
 from .rendering import render_comment
@@ -39,15 +40,6 @@ def _flush(comment: Comment) -> None:
         ) from exc
 
 
-ACTIONS = {
-    "approve": Status.APPROVED,
-    "reject": Status.REJECTED,
-    "spam": Status.SPAM,
-    "restore": Status.PENDING,
-}
-ACTION_FOR_STATUS = {status: action for action, status in ACTIONS.items()}
-
-
 def set_status(
     comment: Comment,
     status: Status,
@@ -65,7 +57,7 @@ def set_status(
     record(
         comment,
         moderator,
-        ACTION_FOR_STATUS[status],
+        ACTION_FOR_STATUS[status].name,
         from_status=before,
         to_status=status,
     )
@@ -188,16 +180,17 @@ def moderate_many(
     A comment that changed since is skipped and reported, the others are done. A clash
     at the very moment of writing raises ConflictError: the caller rolls back.
     """
-    if action != "delete" and action not in ACTIONS:
+    if action not in ACTIONS:
         raise DomainError(f"Unknown action {action!r}.")
+    status = ACTIONS[action].status
     result = BulkResult(done=[], conflicts=[])
     for comment, expected_version in items:
         if expected_version is not None and comment.version != expected_version:
             result.conflicts.append(comment.id)
             continue
         result.done.append(comment.id)
-        if action == "delete":
+        if status is None:
             delete_comment(comment, moderator)
         else:
-            set_status(comment, ACTIONS[action], moderator)
+            set_status(comment, status, moderator)
     return result

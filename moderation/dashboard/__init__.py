@@ -14,11 +14,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from ..comments.actions import ALL_ACTIONS, STATUS_ACTIONS
 from ..comments.models import Status
 from ..errors import http_error_response
 from ..security import dashboard_headers
 from . import queries
-from .forms import BULK_ACTIONS
 
 bp = Blueprint("dashboard", __name__, url_prefix="/moderation")
 
@@ -34,7 +34,12 @@ def page_error(error: HTTPException) -> ResponseReturnValue:
 @bp.context_processor
 def dashboard_globals() -> dict[str, Any]:
     waiting = queries.pending_count() if current_user.is_authenticated else 0
-    return {"Status": Status, "bulk_actions": BULK_ACTIONS, "pending_total": waiting}
+    return {
+        "Status": Status,
+        "actions": ALL_ACTIONS,
+        "status_actions": STATUS_ACTIONS.values(),
+        "pending_total": waiting,
+    }
 
 
 from . import articles, auth, queue  # noqa: E402,F401  (the views register on bp)

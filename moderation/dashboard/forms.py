@@ -15,6 +15,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..comments.actions import ACTIONS
 from ..comments.models import BODY_MAX, TITLE_MAX, URL_MAX
 from ..core.database import MAX_ID, is_id
 from ..core.fields import NoControlCharacters, http_url, normalize_newlines, strip
@@ -71,15 +72,6 @@ class ReplyForm(CommentActionForm):
     body = _body_field("Your reply")
 
 
-BULK_ACTIONS = [
-    ("approve", "Approve"),
-    ("reject", "Reject"),
-    ("spam", "Mark as spam"),
-    ("restore", "Back to pending"),
-    ("delete", "Delete for good"),
-]
-
-
 BULK_MAX = 500
 
 
@@ -110,7 +102,7 @@ class BulkForm(FlaskForm):
 
     action = StringField(
         "Action",
-        validators=[AnyOf([value for value, _ in BULK_ACTIONS], message="Choose an action.")],
+        validators=[AnyOf(list(ACTIONS), message="Choose an action.")],
     )
     selected = ValuesField("Selected comments", default=list, validators=[check_selection])
     next = HiddenField()

@@ -9,13 +9,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from .. import comments as domain
+from ..comments.actions import ACTIONS, STATUS_FOR
 from ..comments.models import Comment
 from ..errors import status_for, wants_json
 from ..extensions import db
 from . import bp, queries
 from .forms import BulkForm, CommentActionForm, EditCommentForm, ReplyForm
 from .responses import (
-    DONE,
     back,
     comment_or_404,
     done,
@@ -69,7 +69,7 @@ def _render_comment(
     return html, status
 
 
-@bp.post("/comments/<int:comment_id>/<any(approve, reject, spam, restore):action>")
+@bp.post(f"/comments/<int:comment_id>/<any({', '.join(STATUS_FOR)}):action>")
 @login_required
 def comment_action(comment_id: int, action: str) -> ResponseReturnValue:
     comment = comment_or_404(comment_id)
@@ -78,11 +78,11 @@ def comment_action(comment_id: int, action: str) -> ResponseReturnValue:
         return invalid(form)
     target = back(form.next.data, queue_url())
     try:
-        domain.set_status(comment, domain.ACTIONS[action], me(), expected_version=form.version.data)
+        domain.set_status(comment, STATUS_FOR[action], me(), expected_version=form.version.data)
     except domain.DomainError as exc:
         return refused(exc, comment_id, target)
     db.session.commit()
-    return done(f"Comment #{comment_id} {DONE[action]}.", comment, comment_id, target)
+    return done(f"Comment #{comment_id} {ACTIONS[action].done}.", comment, comment_id, target)
 
 
 @bp.post("/comments/<int:comment_id>/delete")
@@ -100,7 +100,7 @@ def comment_delete(comment_id: int) -> ResponseReturnValue:
     except domain.DomainError as exc:
         return refused(exc, comment_id, target)
     db.session.commit()
-    return done(f"Comment #{comment_id} {DONE['delete']}.", None, comment_id, target)
+    return done(f"Comment #{comment_id} {ACTIONS['delete'].done}.", None, comment_id, target)
 
 
 @bp.post("/comments/<int:comment_id>/edit")
@@ -176,7 +176,7 @@ def bulk() -> ResponseReturnValue:
     done = ""
     if result.done:
         noun = "comment" if len(result.done) == 1 else "comments"
-        done = f"{len(result.done)} {noun} {DONE[form.action.data]}."
+        done = f"{len(result.done)} {noun} {ACTIONS[form.action.data].done}."
     left = ""
     if skipped:
         left = (

@@ -15,14 +15,6 @@ from ..core.text import is_local_url
 from ..errors import status_for, wants_json
 from . import queries
 
-DONE = {
-    "approve": "approved",
-    "reject": "rejected",
-    "spam": "marked as spam",
-    "restore": "back in the queue",
-    "delete": "deleted for good",
-}
-
 
 def me() -> Moderator:
     return cast(Moderator, current_user._get_current_object())  # type: ignore[attr-defined]
