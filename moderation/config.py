@@ -145,7 +145,7 @@ SETTINGS: dict[str, Setting] = {
     "ALLOWED_ORIGINS": Setting(origin_list, []),
     # A signed form token must be at least this old and at most this old (seconds).
     "MIN_FILL_SECONDS": Setting(seconds, 3.0),
-    "FORM_TOKEN_MAX_AGE": Setting(whole_number(60), 2 * 60 * 60),
+    "FORM_TOKEN_MAX_AGE": Setting(whole_number(1), 2 * 60 * 60),
     # Words that earn a comment a "held because" note for the moderators.
     "BLOCKLIST": Setting(word_list, []),
     # Readers may create an article on its first comment.
