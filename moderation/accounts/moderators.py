@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from ..core.database import db, utcnow
 from ..core.exceptions import DomainError
-from ..core.text import EMAIL_MAX, control_characters
+from ..core.text import control_characters, email_problem
 from .models import Moderator
 from .passwords import hash_password, verify_password
 
@@ -47,17 +47,10 @@ def _dummy_hash() -> str:
 
 
 def _check_email(email: str) -> str:
-    from email_validator import EmailNotValidError, validate_email
-
     email = email.strip()
-    if not email or len(email) > EMAIL_MAX:
-        raise DomainError("Enter a valid email address, like you@example.com.", field="email")
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise DomainError(
-            "Enter a valid email address, like you@example.com.", field="email"
-        ) from exc
+    problem = email_problem(email)
+    if problem:
+        raise DomainError(problem, field="email")
     return email
 
 

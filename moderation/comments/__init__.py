@@ -42,7 +42,7 @@ from .reading import (
     public_comment,
     public_state,
 )
-from .threads import ThreadNode, build_thread, thread_depth
+from .threads import ThreadNode, build_thread, can_reply_to, thread_depth
 
 __all__ = [
     "ACTIONS",
@@ -65,6 +65,7 @@ __all__ = [
     "approved_counts",
     "article_for_comment",
     "build_thread",
+    "can_reply_to",
     "close_article",
     "create_article",
     "delete_comment",

@@ -7,7 +7,13 @@ import re
 from ..accounts.models import Moderator
 from ..core.database import db, insert_unless_present, utcnow
 from ..core.exceptions import ArticleNotFound, CommentsClosed, DomainError
-from ..core.text import clean_line, control_characters, safe_link, web_url_or_empty
+from ..core.text import (
+    clean_line,
+    control_characters,
+    is_local_path,
+    web_url_or_empty,
+    web_url_problem,
+)
 from .audit import record
 from .models import ARTICLE_ID_MAX, TITLE_MAX, URL_MAX, Article
 
@@ -25,23 +31,45 @@ def get_article(article_id: str) -> Article | None:
     return db.session.get(Article, article_id)
 
 
+def check_title(title: str) -> str:
+    """An article's title as a moderator sets it: one line, at most 300 characters."""
+    title = title.strip()
+    if len(title) > TITLE_MAX or control_characters(title):
+        raise DomainError(
+            f"A title is at most {TITLE_MAX} characters, without control characters.",
+            field="title",
+        )
+    return title
+
+
+def check_url(url: str) -> str:
+    """An article's address: an http(s) URL or a path on the blog, at most 500 characters."""
+    url = url.strip()
+    if not url:
+        return url
+    if len(url) > URL_MAX:
+        raise DomainError(f"An address is at most {URL_MAX} characters.", field="url")
+    if is_local_path(url):
+        if control_characters(url) or any(char.isspace() for char in url):
+            raise DomainError(
+                "Remove the spaces and invisible characters from the address.", field="url"
+            )
+        return url
+    problem = web_url_problem(url)
+    if problem:
+        raise DomainError(
+            f"{problem} Give an http(s) address, or a path such as /2024/my-post.", field="url"
+        )
+    return url
+
+
 def create_article(article_id: str, *, title: str = "", url: str = "") -> Article:
     """Add an article; its id must be a slug of at most 200 characters."""
     if not is_valid_article_id(article_id):
         raise DomainError(
             "An article id is 1 to 200 letters, digits, '.', '_' or '-'.", field="article"
         )
-    title, url = title.strip(), url.strip()
-    if len(title) > TITLE_MAX or control_characters(title):
-        raise DomainError(
-            f"A title is at most {TITLE_MAX} characters, without control characters.",
-            field="title",
-        )
-    if url and (len(url) > URL_MAX or not safe_link(url)):
-        raise DomainError(
-            f"The address must be an http(s) URL or a path, at most {URL_MAX} characters.",
-            field="url",
-        )
+    title, url = check_title(title), check_url(url)
     if db.session.get(Article, article_id) is not None:
         raise DomainError(f"Article {article_id!r} already exists.", field="article")
     article = Article(id=article_id, title=title, url=url, closed=False)
@@ -84,7 +112,7 @@ def edit_article(
     article: Article, *, title: str, url: str, moderator: Moderator | None = None
 ) -> Article:
     """Change an article's title and address; the change goes to the log."""
-    title, url = title.strip(), url.strip()
+    title, url = check_title(title), check_url(url)
     if (title, url) == (article.title, article.url):
         return article
     before = f"{article.title!r} <{article.url}>"

@@ -18,7 +18,7 @@ from .actions import ACTION_FOR_STATUS, ACTIONS
 from .audit import record
 from .models import Comment, Status
 from .rendering import render_comment
-from .threads import thread_depth
+from .threads import TOO_DEEP, can_reply_to
 
 
 def _check_version(comment: Comment, expected_version: int | None) -> None:
@@ -156,8 +156,8 @@ def reply_from_dashboard(
             f"Comment #{parent.id} is {parent.status.value}; restore and approve it "
             "before replying."
         )
-    if thread_depth(parent) >= max_depth:
-        raise DomainError("This conversation is nested as deep as it can go.")
+    if not can_reply_to(parent, max_depth):
+        raise DomainError(TOO_DEEP)
     if parent.status == Status.PENDING:
         approve(parent, moderator)
     return moderator_reply(parent, moderator, body)

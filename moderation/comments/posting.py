@@ -8,7 +8,7 @@ from ..core.database import db
 from ..core.exceptions import CommentsClosed, InvalidParent
 from .models import Article, Comment, Status
 from .rendering import render_comment
-from .threads import thread_depth
+from .threads import TOO_DEEP, can_reply_to
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,8 @@ def submit_comment(
         parent = db.session.get(Comment, submission.parent_id)
         if parent is None or parent.article_id != article.id or parent.status != Status.APPROVED:
             raise InvalidParent("You can only reply to a published comment of this article.")
-        if thread_depth(parent) >= max_depth:
-            raise InvalidParent("This conversation is nested as deep as it can go.")
+        if not can_reply_to(parent, max_depth):
+            raise InvalidParent(TOO_DEEP)
     comment = Comment(
         article=article,
         parent_id=submission.parent_id,

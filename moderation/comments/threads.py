@@ -21,6 +21,14 @@ def thread_depth(comment: Comment) -> int:
     return depth
 
 
+TOO_DEEP = "This conversation is nested as deep as it can go."
+
+
+def can_reply_to(comment: Comment, max_depth: int) -> bool:
+    """Whether a reply to ``comment`` would still be within ``max_depth``."""
+    return thread_depth(comment) < max_depth
+
+
 @dataclass
 class ThreadNode:
     comment: Comment

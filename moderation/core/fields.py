@@ -6,7 +6,14 @@ from typing import Any
 
 from wtforms.validators import StopValidation, ValidationError
 
-from .text import control_characters, has_bidi_controls, is_blank, web_url_problem
+from .exceptions import DomainError
+from .text import (
+    control_characters,
+    email_problem,
+    has_bidi_controls,
+    is_blank,
+    web_url_problem,
+)
 
 
 def strip(value: Any) -> Any:
@@ -56,3 +63,26 @@ def http_url(form: Any, field: Any) -> None:
         problem = web_url_problem(field.data)
         if problem:
             raise ValidationError(problem)
+
+
+def valid_email(form: Any, field: Any) -> None:
+    if isinstance(field.data, str) and field.data:
+        problem = email_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class DomainRule:
+    """A rule of the domain (a function that raises DomainError or returns the cleaned
+    value) as a WTForms validator, so the form and the domain say the same thing."""
+
+    def __init__(self, check: Any) -> None:
+        self.check = check
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if not isinstance(field.data, str):
+            return
+        try:
+            self.check(field.data)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc

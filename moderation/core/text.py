@@ -9,6 +9,8 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
+
 EMAIL_MAX = 254
 
 # Characters that reorder the text around them ("Trojan source"): never in a name.
@@ -24,6 +26,17 @@ def control_characters(text: str, allow: str = "") -> list[str]:
         if char not in allow
         and (unicodedata.category(char) in ("Cc", "Cs") or char in LINE_SEPARATORS)
     ]
+
+
+def email_problem(email: str) -> str | None:
+    """Why ``email`` is not an address mail could be sent to, or None (no DNS look-up)."""
+    if not email or len(email) > EMAIL_MAX:
+        return "Enter a valid email address, like you@example.com."
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return "Enter a valid email address, like you@example.com."
+    return None
 
 
 def is_blank(text: str) -> bool:

@@ -16,10 +16,11 @@ from wtforms.validators import (
 )
 
 from ..comments.actions import ACTIONS
+from ..comments.articles import check_title, check_url
 from ..comments.models import BODY_MAX, TITLE_MAX, URL_MAX
 from ..core.database import MAX_ID, is_id
-from ..core.fields import NoControlCharacters, http_url, normalize_newlines, strip
-from ..core.text import EMAIL_MAX, is_local_path
+from ..core.fields import DomainRule, NoControlCharacters, normalize_newlines, strip
+from ..core.text import EMAIL_MAX
 
 
 class LoginForm(FlaskForm):
@@ -116,28 +117,19 @@ class BulkForm(FlaskForm):
         return list(items.items())
 
 
-def web_address(form: Any, field: Any) -> None:
-    """An http(s) address, or a path on the blog's own site (not ``//other.host``)."""
-    if not field.data or is_local_path(field.data):
-        return
-    http_url(form, field)
-
-
 class ArticleForm(FlaskForm):
+    """The rules are the domain's (``check_title``, ``check_url``); the lengths render as
+    ``maxlength``."""
+
     title = StringField(
         "Title",
         filters=[strip],
-        validators=[
-            Length(max=TITLE_MAX, message=f"Keep the title under {TITLE_MAX} characters."),
-            NoControlCharacters(),
-        ],
+        validators=[DomainRule(check_title)],
+        render_kw={"maxlength": TITLE_MAX},
     )
     url = StringField(
         "Address (URL)",
         filters=[strip],
-        validators=[
-            Length(max=URL_MAX, message=f"Keep the address under {URL_MAX} characters."),
-            NoControlCharacters(),
-            web_address,
-        ],
+        validators=[DomainRule(check_url)],
+        render_kw={"maxlength": URL_MAX},
     )

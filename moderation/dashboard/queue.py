@@ -64,7 +64,7 @@ def _render_comment(
         events=queries.events_for(comment),
         edit_form=edit_form,
         reply_form=reply_form,
-        can_reply=domain.thread_depth(comment) < int(current_app.config["MAX_THREAD_DEPTH"]),
+        can_reply=domain.can_reply_to(comment, current_app.config["MAX_THREAD_DEPTH"]),
     )
     return html, status
 
@@ -140,7 +140,7 @@ def comment_reply(comment_id: int) -> ResponseReturnValue:
             me(),
             form.body.data or "",
             expected_version=form.version.data,
-            max_depth=int(current_app.config["MAX_THREAD_DEPTH"]),
+            max_depth=current_app.config["MAX_THREAD_DEPTH"],
         )
     except domain.DomainError as exc:
         db.session.rollback()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..comments.models import BODY_MAX, NAME_MAX, WEBSITE_MAX
 from ..core.database import MAX_ID
@@ -16,6 +16,7 @@ from ..core.fields import (
     no_bidi_controls,
     normalize_newlines,
     strip,
+    valid_email,
 )
 from ..core.text import EMAIL_MAX
 
@@ -44,7 +45,7 @@ class CommentForm(FlaskForm):
             DataRequired("Please enter your email address."),
             Length(max=EMAIL_MAX, message=f"Keep the email under {EMAIL_MAX} characters."),
             NoControlCharacters(),
-            Email("Enter a valid email address, like you@example.com."),
+            valid_email,
         ],
     )
     website = StringField(
