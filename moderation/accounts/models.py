@@ -6,10 +6,10 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..core.database import Model, UTCDateTime, utcnow
-from ..core.text import EMAIL_MAX
+from ..core.text import EMAIL_MAX, normalize_email
 
 
 class Moderator(UserMixin, Model):
@@ -28,6 +28,11 @@ class Moderator(UserMixin, Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @validates("email")
+    def _normalize_email(self, key: str, email: str) -> str:
+        # Stored lower-cased, so the unique index is unique whatever the case.
+        return normalize_email(email)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"

@@ -9,11 +9,11 @@ from __future__ import annotations
 import secrets
 from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..core.database import db, utcnow
 from ..core.exceptions import DomainError
-from ..core.text import control_characters, email_problem
+from ..core.text import control_characters, email_problem, normalize_email
 from .models import Moderator
 from .passwords import hash_password, verify_password
 
@@ -24,9 +24,7 @@ PASSWORD_MAX = 1024
 def find_moderator(email: str) -> Moderator | None:
     if control_characters(email):  # no stored email has them (and PostgreSQL refuses NUL)
         return None
-    return db.session.scalar(
-        select(Moderator).where(func.lower(Moderator.email) == email.strip().lower())
-    )
+    return db.session.scalar(select(Moderator).where(Moderator.email == normalize_email(email)))
 
 
 def authenticate(email: str, password: str) -> Moderator | None:
@@ -47,7 +45,7 @@ def _dummy_hash() -> str:
 
 
 def _check_email(email: str) -> str:
-    email = email.strip()
+    email = normalize_email(email)
     problem = email_problem(email)
     if problem:
         raise DomainError(problem, field="email")

@@ -15,14 +15,12 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
+from ..core.text import normalize_email
+
 GRID = 5
 SIZE = 40
 GRAVATAR_URL = "https://gravatar.com/avatar/"
 GRAVATAR_ORIGIN = "https://gravatar.com"
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def identity_digest(email: str, secret_key: str) -> bytes:

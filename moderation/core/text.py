@@ -28,6 +28,11 @@ def control_characters(text: str, allow: str = "") -> list[str]:
     ]
 
 
+def normalize_email(email: str) -> str:
+    """The one spelling of an address that we store and compare: trimmed, lower-cased."""
+    return email.strip().lower()
+
+
 def email_problem(email: str) -> str | None:
     """Why ``email`` is not an address mail could be sent to, or None (no DNS look-up)."""
     if not email or len(email) > EMAIL_MAX:
