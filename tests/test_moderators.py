@@ -16,7 +16,7 @@ from moderation.extensions import db
 def test_created_moderator_can_authenticate_with_a_scrypt_hash(app: Flask) -> None:
     moderator = moderators.create_moderator("  Editor@Example.com ", "a long passphrase")
     db.session.commit()
-    assert moderator.email == "Editor@Example.com"
+    assert moderator.email == "editor@example.com"  # stored lower-cased
     assert moderator.password_hash.startswith("scrypt:")
     assert "a long passphrase" not in moderator.password_hash
     assert authenticate("editor@example.com", "a long passphrase") == moderator
