@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -13,6 +14,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config as settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+log = logging.getLogger(__name__)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -23,10 +26,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     configure(app, test_config)
+    configure_logging()
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    log_configuration(app)
     return app
 
 
@@ -66,6 +71,33 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
+
+
+def configure_logging() -> None:
+    """The package logs at INFO to standard error, unless the host (gunicorn, a test
+    runner, the owner's own setup) already configured logging."""
+    package = logging.getLogger(__name__)
+    if package.level == logging.NOTSET:
+        package.setLevel(logging.INFO)
+    if not logging.getLogger().handlers and not package.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        package.addHandler(handler)
+
+
+def log_configuration(app: Flask) -> None:
+    """What the app starts with, without secrets (no password, no key)."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    log.info(
+        "Starting with %s database %s, rate limits in %s, %d allowed origin(s), Gravatar %s",
+        database.get_backend_name(),
+        database.database if database.get_backend_name() == "sqlite" else database.host,
+        app.config["RATELIMIT_STORAGE_URI"].split(":", 1)[0],
+        len(app.config["ALLOWED_ORIGINS"]),
+        "on" if app.config["GRAVATAR"] else "off",
+    )
 
 
 def resolve_secret_key(app: Flask) -> str:

@@ -115,3 +115,16 @@ def test_an_unknown_variable_is_reported(
     monkeypatch.setenv("MODERATION_GRAVATARS", "true")
     create_app()
     assert "MODERATION_GRAVATARS" in caplog.text
+
+
+def test_the_start_is_logged_without_secrets(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    monkeypatch.setenv("MODERATION_SECRET_KEY", "a-very-secret-key")
+    monkeypatch.setenv("MODERATION_DATABASE_URL", "postgresql+psycopg://u:s3cret@db.example/c")
+    monkeypatch.setenv("MODERATION_REDIS_URL", "redis://:r3dis-pass@cache.example:6379/0")
+    create_app()
+    assert "Starting with postgresql database db.example, rate limits in redis" in caplog.text
+    for secret in ("s3cret", "r3dis-pass", "a-very-secret-key"):
+        assert secret not in caplog.text

@@ -1,7 +1,9 @@
 """No email or client address in any public output."""
 
+import logging
 from collections.abc import Callable
 
+import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -19,8 +21,12 @@ def text_of(response: TestResponse) -> str:
 
 
 def test_email_and_address_never_leave_through_public_outputs(
-    client: FlaskClient, article: Article, form_token: Callable[..., str]
+    client: FlaskClient,
+    article: Article,
+    form_token: Callable[..., str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     as_reader = {"environ_base": {"REMOTE_ADDR": SECRET_ADDR}}
     created = client.post(
         API,
@@ -58,6 +64,10 @@ def test_email_and_address_never_leave_through_public_outputs(
     for response in outputs:
         assert SECRET_EMAIL not in text_of(response)
         assert SECRET_ADDR not in text_of(response)
+    # The log tells what happened (stored, refused and why), never who or from where.
+    assert f"Comment #{comment.id} on a-film-review stored as pending" in caplog.text
+    assert "Refused a comment on a-film-review: invalid name, token" in caplog.text
+    assert SECRET_EMAIL not in caplog.text and SECRET_ADDR not in caplog.text
 
 
 def test_error_page_re_rendered_for_the_reader_keeps_only_their_own_input(
@@ -76,3 +86,14 @@ def test_error_page_re_rendered_for_the_reader_keeps_only_their_own_input(
     assert response.status_code == 400
     assert "mine@example.org" in text_of(response)
     assert SECRET_EMAIL not in text_of(response)
+
+
+def test_a_failed_login_is_logged_without_the_address_typed(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    from .conftest import Auth
+
+    caplog.set_level(logging.INFO)
+    Auth(client).login(SECRET_EMAIL, "a wrong password")
+    assert "Failed dashboard login" in caplog.text
+    assert SECRET_EMAIL not in caplog.text and "a wrong password" not in caplog.text

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from ..accounts.models import Moderator
 from ..core.database import db
 from .models import Comment, ModerationEvent, Status
+
+log = logging.getLogger(__name__)
 
 
 def record(
@@ -28,4 +32,11 @@ def record(
         detail=detail,
     )
     db.session.add(event)
+    log.info(
+        "%s: %s%s by %s",
+        action,
+        f"comment #{event.comment_id}" if event.comment_id else "article",
+        f" on {event.article_id}" if event.article_id else "",
+        f"moderator #{event.moderator_id}" if event.moderator_id else "the command line",
+    )
     return event

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
@@ -13,6 +15,8 @@ from ..extensions import db, limiter, login_manager
 from . import bp
 from .forms import ActionForm, LoginForm
 from .responses import back, me, queue_url
+
+log = logging.getLogger(__name__)
 
 LOGIN_FAILED = "The email or the password is wrong, or this account is disabled."
 
@@ -40,7 +44,10 @@ def login() -> ResponseReturnValue:
             login_user(moderator)
             moderators.record_login(moderator)
             db.session.commit()
+            log.info("Moderator #%d logged in", moderator.id)
             return redirect(target, code=303)
+        # Never the address typed: it may be a password typed in the wrong box.
+        log.warning("Failed dashboard login: unknown address, wrong password or disabled")
         error, status = LOGIN_FAILED, 401
     elif request.method == "POST":
         error, status = "Enter your email address and your password.", 400

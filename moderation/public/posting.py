@@ -3,6 +3,7 @@ store the comment as pending."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import abort, current_app, request
@@ -16,6 +17,8 @@ from ..extensions import db, limiter
 from ..spam.checks import check_submission
 from .cors import origin_allowed
 from .forms import CommentForm
+
+log = logging.getLogger(__name__)
 
 COMMENT_FIELDS = ("name", "email", "website", "body", "parent_id", "token", "homepage")
 ARTICLE_FIELDS = ("title", "url")
@@ -71,6 +74,7 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) -> 
     """
     config = current_app.config
     if not origin_allowed(request.headers.get("Origin")):
+        log.info("Refused a comment on %s: its origin is not allowed", article_id)
         raise SubmissionRefused(403, "Comments cannot be sent from this site.")
     valid = form.validate()
     good_token = None
@@ -83,9 +87,11 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) -> 
             max_age=float(config["FORM_TOKEN_MAX_AGE"]),
         )
     except TokenError as exc:
+        log.info("Refused a form token for %s: %s", article_id, exc)
         form.token.errors = [*form.token.errors, str(exc)]
         valid = False
     if not valid or good_token is None:
+        log.info("Refused a comment on %s: invalid %s", article_id, ", ".join(sorted(form.errors)))
         raise domain.DomainError("Please correct the marked fields.")
 
     try:
@@ -96,6 +102,7 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) -> 
             auto_create=bool(config["AUTO_CREATE_ARTICLES"]),
         )
     except (domain.ArticleNotFound, domain.CommentsClosed) as exc:
+        log.info("Refused a comment on %s: %s", article_id, exc.message)
         raise SubmissionRefused(status_for(exc), exc.message) from exc
 
     verdict = check_submission(
@@ -122,14 +129,18 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) -> 
             max_depth=int(config["MAX_THREAD_DEPTH"]),
         )
     except domain.InvalidParent as exc:
+        log.info("Refused a reply on %s: %s", article_id, exc.message)
         db.session.rollback()
         form.parent_id.errors = [*form.parent_id.errors, exc.message]
         raise domain.DomainError("Please correct the marked fields.") from exc
     try:
         spend_token(good_token)
     except TokenError as exc:
+        log.info("Refused a comment on %s: %s", article_id, exc)
         db.session.rollback()
         form.token.errors = [*form.token.errors, str(exc)]
         raise domain.DomainError("Please correct the marked fields.") from exc
     db.session.commit()
+    held = f" (held: {verdict.reason})" if verdict.reason else ""
+    log.info("Comment #%d on %s stored as %s%s", comment.id, article_id, comment.status, held)
     return comment
