@@ -45,14 +45,18 @@ def parse_bool(value: Any) -> bool:
     raise ValueError("expected true or false (also 1/0, yes/no, on/off)")
 
 
+def _number(value: Any, kind: type[int] | type[float], what: str) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"expected {what}")
+    try:
+        return kind(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"expected {what}") from None
+
+
 def whole_number(minimum: int, maximum: int | None = None) -> Callable[[Any], int]:
     def parse(value: Any) -> int:
-        if isinstance(value, bool):
-            raise ValueError("expected a whole number")
-        try:
-            number = int(value.strip() if isinstance(value, str) else value)
-        except (TypeError, ValueError):
-            raise ValueError("expected a whole number") from None
+        number: int = _number(value, int, "a whole number")
         if number < minimum or (maximum is not None and number > maximum):
             upper = f" and at most {maximum}" if maximum is not None else ""
             raise ValueError(f"expected at least {minimum}{upper}")
@@ -63,12 +67,7 @@ def whole_number(minimum: int, maximum: int | None = None) -> Callable[[Any], in
 
 def seconds(value: Any) -> float:
     """A number of seconds, zero or more (``3``, ``0.5``)."""
-    if isinstance(value, bool):
-        raise ValueError("expected a number of seconds")
-    try:
-        number = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        raise ValueError("expected a number of seconds") from None
+    number: float = _number(value, float, "a number of seconds")
     if not 0 <= number < 10**9:
         raise ValueError("expected a number of seconds, zero or more")
     return number

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from .. import comments as domain
 from ..comments.models import Article
 from ..core.database import db
-from .errors import fail
+from .errors import fail, refusals
 
 articles_cli = AppGroup("articles", help="Add, list, close and reopen articles.")
 
@@ -20,10 +20,8 @@ articles_cli = AppGroup("articles", help="Add, list, close and reopen articles."
 @click.option("--url", default="", help="Where the article lives.")
 def articles_add(article_id: str, title: str, url: str) -> None:
     """Add an article that readers can comment on."""
-    try:
+    with refusals():
         domain.create_article(article_id, title=title, url=url)
-    except domain.DomainError as exc:
-        fail(exc.message)
     db.session.commit()
     click.echo(f"Added article {article_id}.")
 
@@ -37,25 +35,18 @@ def articles_list() -> None:
         click.echo(f"{article.id}\t{state}\t{count} approved\t{article.title}")
 
 
-def _set_closed(article_id: str, closed: bool) -> None:
-    article = domain.get_article(article_id)
-    if article is None:
-        fail(f"No article {article_id!r}.")
-        return
-    domain.close_article(article, closed)
-    db.session.commit()
-    click.echo(f"Comments on {article_id} are now {'closed' if closed else 'open'}.")
+def _closing_command(name: str, closed: bool, help_text: str) -> click.Command:
+    @click.argument("article_id")
+    def command(article_id: str) -> None:
+        article = domain.get_article(article_id)
+        if article is None:
+            fail(f"No article {article_id!r}.")
+        domain.close_article(article, closed)
+        db.session.commit()
+        click.echo(f"Comments on {article_id} are now {'closed' if closed else 'open'}.")
+
+    return click.command(name, help=help_text)(command)
 
 
-@articles_cli.command("close")
-@click.argument("article_id")
-def articles_close(article_id: str) -> None:
-    """Stop accepting comments on an article."""
-    _set_closed(article_id, True)
-
-
-@articles_cli.command("open")
-@click.argument("article_id")
-def articles_open(article_id: str) -> None:
-    """Accept comments on an article again."""
-    _set_closed(article_id, False)
+articles_cli.add_command(_closing_command("close", True, "Stop accepting comments on an article."))
+articles_cli.add_command(_closing_command("open", False, "Accept comments on an article again."))

@@ -36,8 +36,7 @@ def _moderate(comment_ids: tuple[int, ...], status: Status) -> None:
     missing = [f"#{i}" for i, comment in zip(comment_ids, comments, strict=True) if comment is None]
     if missing:
         fail(f"No comment {', '.join(missing)}; nothing was changed.")
-    for comment in comments:
-        assert comment is not None
+    for comment in filter(None, comments):
         domain.set_status(comment, status, None)
     db.session.commit()
     for comment_id in comment_ids:

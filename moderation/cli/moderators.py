@@ -7,10 +7,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from .. import comments as domain
 from ..accounts import moderators
 from ..core.database import db
-from .errors import fail
+from .errors import refusals
 
 moderators_cli = AppGroup("moderators", help="Add, list, disable and enable moderators.")
 
@@ -31,11 +30,8 @@ def _read_password(password_stdin: bool) -> str:
 def moderators_create(email: str, password_stdin: bool) -> None:
     """Add a moderator who can log in at /moderation/login."""
     password = _read_password(password_stdin)
-    try:
+    with refusals():
         moderator = moderators.create_moderator(email, password)
-    except domain.DomainError as exc:
-        fail(exc.message)
-        return
     db.session.commit()
     click.echo(f"Added moderator {moderator.email}.")
 
@@ -50,28 +46,25 @@ def moderators_list() -> None:
         click.echo(f"{moderator.email}\t{state}\t{seen}")
 
 
-def _set_active(email: str, active: bool) -> None:
-    try:
-        moderator = moderators.set_moderator_active(email, active)
-    except domain.DomainError as exc:
-        fail(exc.message)
-        return
-    db.session.commit()
-    click.echo(f"Moderator {moderator.email} is now {'active' if active else 'disabled'}.")
+def _activity_command(name: str, active: bool, help_text: str) -> click.Command:
+    @click.argument("email")
+    def command(email: str) -> None:
+        with refusals():
+            moderator = moderators.set_moderator_active(email, active)
+        db.session.commit()
+        click.echo(f"Moderator {moderator.email} is now {'active' if active else 'disabled'}.")
+
+    return click.command(name, help=help_text)(command)
 
 
-@moderators_cli.command("disable")
-@click.argument("email")
-def moderators_disable(email: str) -> None:
-    """Stop a moderator from logging in; an open session stops working too."""
-    _set_active(email, False)
-
-
-@moderators_cli.command("enable")
-@click.argument("email")
-def moderators_enable(email: str) -> None:
-    """Let a disabled moderator log in again."""
-    _set_active(email, True)
+moderators_cli.add_command(
+    _activity_command(
+        "disable", False, "Stop a moderator from logging in; an open session stops working too."
+    )
+)
+moderators_cli.add_command(
+    _activity_command("enable", True, "Let a disabled moderator log in again.")
+)
 
 
 @moderators_cli.command("password")
@@ -79,11 +72,8 @@ def moderators_enable(email: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the new password from stdin.")
 def moderators_password(email: str, password_stdin: bool) -> None:
     """Give a moderator a new password."""
-    try:
+    with refusals():
         moderator = moderators.get_moderator(email)
         moderators.set_password(moderator, _read_password(password_stdin))
-    except domain.DomainError as exc:
-        fail(exc.message)
-        return
     db.session.commit()
     click.echo(f"New password saved for {moderator.email}.")

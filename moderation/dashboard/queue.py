@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -103,54 +104,54 @@ def comment_delete(comment_id: int) -> ResponseReturnValue:
     return done(f"Comment #{comment_id} {ACTIONS['delete'].done}.", None, comment_id, target)
 
 
-@bp.post("/comments/<int:comment_id>/edit")
-@login_required
-def comment_edit(comment_id: int) -> ResponseReturnValue:
+def _write(
+    comment_id: int,
+    form: EditCommentForm | ReplyForm,
+    form_name: str,
+    act: Callable[[Comment, str, int | None], tuple[Comment, str]],
+) -> ResponseReturnValue:
+    """Edit or reply: validate the text, act, commit; on a refusal show the page again
+    with the moderator's text kept in its box."""
     comment = comment_or_404(comment_id)
-    form = EditCommentForm()
     if not form.validate_on_submit():
         if form.version.errors or wants_json():
             return invalid(form)
-        return _render_comment(comment, edit_form=form, status=400)
+        return _render_comment(comment, status=400, **{form_name: form})
     try:
-        domain.edit_comment(comment, form.body.data or "", me(), expected_version=form.version.data)
-    except domain.ConflictError as exc:
+        written, message = act(comment, form.body.data or "", form.version.data)
+    except domain.DomainError as exc:
         db.session.rollback()
         comment = comment_or_404(comment_id)
-        flash(exc.message + " Your text is kept in the box: save again to replace it.", "error")
+        kept = " Your text is kept in the box: send it again to go ahead."
+        flash(exc.message + (kept if isinstance(exc, domain.ConflictError) else ""), "error")
         form.version.data = comment.version
-        return _render_comment(comment, edit_form=form, status=409)
+        return _render_comment(comment, status=status_for(exc), **{form_name: form})
     db.session.commit()
     target = url_for(".comment_view", comment_id=comment_id)
-    return done(f"Comment #{comment_id} saved.", comment, comment_id, target)
+    return done(message, written, written.id, target)
+
+
+@bp.post("/comments/<int:comment_id>/edit")
+@login_required
+def comment_edit(comment_id: int) -> ResponseReturnValue:
+    def edit(comment: Comment, body: str, version: int | None) -> tuple[Comment, str]:
+        domain.edit_comment(comment, body, me(), expected_version=version)
+        return comment, f"Comment #{comment.id} saved."
+
+    return _write(comment_id, EditCommentForm(), "edit_form", edit)
 
 
 @bp.post("/comments/<int:comment_id>/reply")
 @login_required
 def comment_reply(comment_id: int) -> ResponseReturnValue:
-    comment = comment_or_404(comment_id)
-    form = ReplyForm()
-    if not form.validate_on_submit():
-        if form.version.errors or wants_json():
-            return invalid(form)
-        return _render_comment(comment, reply_form=form, status=400)
-    try:
-        reply = domain.reply_from_dashboard(
-            comment,
-            me(),
-            form.body.data or "",
-            expected_version=form.version.data,
-            max_depth=current_app.config["MAX_THREAD_DEPTH"],
+    def reply(comment: Comment, body: str, version: int | None) -> tuple[Comment, str]:
+        max_depth = current_app.config["MAX_THREAD_DEPTH"]
+        written = domain.reply_from_dashboard(
+            comment, me(), body, expected_version=version, max_depth=max_depth
         )
-    except domain.DomainError as exc:
-        db.session.rollback()
-        comment = comment_or_404(comment_id)
-        flash(exc.message, "error")
-        form.version.data = comment.version
-        return _render_comment(comment, reply_form=form, status=status_for(exc))
-    db.session.commit()
-    target = url_for(".comment_view", comment_id=comment_id)
-    return done(f"Your reply #{reply.id} is published.", reply, reply.id, target)
+        return written, f"Your reply #{written.id} is published."
+
+    return _write(comment_id, ReplyForm(), "reply_form", reply)
 
 
 @bp.post("/bulk")
