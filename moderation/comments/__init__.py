@@ -34,7 +34,7 @@ from .moderation import (
     restore,
     set_status,
 )
-from .posting import Submission, submit_comment
+from .posting import Posted, PostingRules, Submission, post_comment, submit_comment
 from .reading import (
     approved_comments,
     approved_count,
@@ -57,6 +57,8 @@ __all__ = [
     "ConflictError",
     "DomainError",
     "InvalidParent",
+    "Posted",
+    "PostingRules",
     "Submission",
     "ThreadNode",
     "approve",
@@ -76,6 +78,7 @@ __all__ = [
     "mark_spam",
     "moderate_many",
     "moderator_reply",
+    "post_comment",
     "public_comment",
     "public_state",
     "record",

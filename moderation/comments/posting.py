@@ -1,14 +1,18 @@
-"""Posting: a reader's comment, stored as pending (or spam), rendered to safe HTML once."""
+"""Posting: the whole "post a comment" use case, from a checked form to a stored,
+pending (or spam) comment rendered to safe HTML once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..core.database import db
 from ..core.exceptions import CommentsClosed, InvalidParent
+from ..spam.checks import Verdict, check_submission
+from .articles import article_for_comment
 from .models import Article, Comment, Status
 from .rendering import render_comment
 from .threads import TOO_DEEP, can_reply_to
+from .tokens import GoodToken, spend_token
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,64 @@ class Submission:
     website: str
     body: str
     parent_id: int | None = None
+    # A field people never see; bots fill it in.
+    honeypot: str = ""
+
+
+@dataclass(frozen=True)
+class PostingRules:
+    """The site owner's settings that a new comment is held to."""
+
+    auto_create_articles: bool = True
+    max_thread_depth: int = 3
+    blocklist: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Posted:
+    comment: Comment
+    verdict: Verdict
+
+
+def post_comment(
+    article_id: str,
+    submission: Submission,
+    token: GoodToken,
+    rules: PostingRules,
+    *,
+    title: str = "",
+    url: str = "",
+    remote_addr: str | None = None,
+) -> Posted:
+    """Store a reader's comment on ``article_id`` (created on its first comment when the
+    rules allow, with the reader's ``title`` and ``url`` cleaned), checked against the
+    spam rules, and spend the form ``token`` that carried it, all in the caller's
+    transaction.
+
+    Raises ArticleNotFound, CommentsClosed, InvalidParent or TokenError (the token was
+    spent already); nothing is stored then, once the caller rolls back.
+    """
+    article = article_for_comment(
+        article_id, title=title, url=url, auto_create=rules.auto_create_articles
+    )
+    verdict = check_submission(
+        name=submission.name,
+        email=submission.email,
+        website=submission.website,
+        body=submission.body,
+        honeypot=submission.honeypot,
+        blocklist=rules.blocklist,
+    )
+    comment = submit_comment(
+        article,
+        submission,
+        spam=verdict.spam,
+        held_reason=verdict.reason,
+        max_depth=rules.max_thread_depth,
+        remote_addr=remote_addr,
+    )
+    spend_token(token)
+    return Posted(comment, verdict)
 
 
 def submit_comment(

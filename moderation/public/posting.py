@@ -4,6 +4,7 @@ store the comment as pending."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from flask import abort, current_app, request
@@ -11,10 +12,9 @@ from werkzeug.datastructures import MultiDict
 
 from .. import comments as domain
 from ..comments.models import Comment
-from ..comments.tokens import TokenError, check_token, spend_token
+from ..comments.tokens import TokenError, check_token
 from ..errors import status_for
 from ..extensions import db, limiter
-from ..spam.checks import check_submission
 from .cors import origin_allowed
 from .forms import CommentForm
 
@@ -83,8 +83,8 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) -> 
             config["SECRET_KEY"],
             form.token.data or "",
             article_id,
-            min_age=float(config["MIN_FILL_SECONDS"]),
-            max_age=float(config["FORM_TOKEN_MAX_AGE"]),
+            min_age=config["MIN_FILL_SECONDS"],
+            max_age=config["FORM_TOKEN_MAX_AGE"],
         )
     except TokenError as exc:
         log.info("Refused a form token for %s: %s", article_id, exc)
@@ -94,53 +94,48 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) -> 
         log.info("Refused a comment on %s: invalid %s", article_id, ", ".join(sorted(form.errors)))
         raise domain.DomainError("Please correct the marked fields.")
 
-    try:
-        article = domain.article_for_comment(
-            article_id,
-            title=str(payload.get("title", "")),
-            url=str(payload.get("url", "")),
-            auto_create=bool(config["AUTO_CREATE_ARTICLES"]),
-        )
-    except (domain.ArticleNotFound, domain.CommentsClosed) as exc:
-        log.info("Refused a comment on %s: %s", article_id, exc.message)
-        raise SubmissionRefused(status_for(exc), exc.message) from exc
-
-    verdict = check_submission(
+    submission = domain.Submission(
         name=form.name.data,
         email=form.email.data,
         website=form.website.data or "",
         body=form.body.data,
+        parent_id=form.parent_id.data,
         honeypot=form.homepage.data or "",
-        blocklist=list(config["BLOCKLIST"]),
     )
     try:
-        comment = domain.submit_comment(
-            article,
-            domain.Submission(
-                name=form.name.data,
-                email=form.email.data,
-                website=form.website.data or "",
-                body=form.body.data,
-                parent_id=form.parent_id.data,
-            ),
+        posted = domain.post_comment(
+            article_id,
+            submission,
+            good_token,
+            posting_rules(config),
+            title=str(payload.get("title", "")),
+            url=str(payload.get("url", "")),
             remote_addr=request.remote_addr,
-            spam=verdict.spam,
-            held_reason=verdict.reason,
-            max_depth=int(config["MAX_THREAD_DEPTH"]),
         )
-    except domain.InvalidParent as exc:
-        log.info("Refused a reply on %s: %s", article_id, exc.message)
+    except (domain.ArticleNotFound, domain.CommentsClosed) as exc:
         db.session.rollback()
+        log.info("Refused a comment on %s: %s", article_id, exc.message)
+        raise SubmissionRefused(status_for(exc), exc.message) from exc
+    except domain.InvalidParent as exc:
+        db.session.rollback()
+        log.info("Refused a reply on %s: %s", article_id, exc.message)
         form.parent_id.errors = [*form.parent_id.errors, exc.message]
         raise domain.DomainError("Please correct the marked fields.") from exc
-    try:
-        spend_token(good_token)
     except TokenError as exc:
-        log.info("Refused a comment on %s: %s", article_id, exc)
         db.session.rollback()
+        log.info("Refused a comment on %s: %s", article_id, exc)
         form.token.errors = [*form.token.errors, str(exc)]
         raise domain.DomainError("Please correct the marked fields.") from exc
     db.session.commit()
-    held = f" (held: {verdict.reason})" if verdict.reason else ""
+    comment, reason = posted.comment, posted.verdict.reason
+    held = f" (held: {reason})" if reason else ""
     log.info("Comment #%d on %s stored as %s%s", comment.id, article_id, comment.status, held)
     return comment
+
+
+def posting_rules(config: Mapping[str, Any]) -> domain.PostingRules:
+    return domain.PostingRules(
+        auto_create_articles=config["AUTO_CREATE_ARTICLES"],
+        max_thread_depth=config["MAX_THREAD_DEPTH"],
+        blocklist=config["BLOCKLIST"],
+    )
