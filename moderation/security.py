@@ -15,7 +15,7 @@ DEFAULT_HEADERS = {
 
 def allowed_origins() -> list[str]:
     """The blogs' origins (``MODERATION_ALLOWED_ORIGINS``)."""
-    return list(current_app.config["ALLOWED_ORIGINS"])
+    return current_app.config["ALLOWED_ORIGINS"]
 
 
 def frame_ancestors() -> str:

@@ -22,7 +22,7 @@ LOGIN_FAILED = "The email or the password is wrong, or this account is disabled.
 
 
 def _login_rate_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
+    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -58,8 +58,8 @@ def api_form_token(article_id: str) -> Response:
         abort(404, "There is no such article.")
     response = jsonify(
         token=issue_token(current_app.config["SECRET_KEY"], article_id),
-        expires_in=int(current_app.config["FORM_TOKEN_MAX_AGE"]),
-        min_wait=float(current_app.config["MIN_FILL_SECONDS"]),
+        expires_in=current_app.config["FORM_TOKEN_MAX_AGE"],
+        min_wait=current_app.config["MIN_FILL_SECONDS"],
     )
     response.headers["Cache-Control"] = "no-store"
     return response

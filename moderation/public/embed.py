@@ -35,7 +35,7 @@ def _render_fragment(
         form=form,
         notice=notice,
         reply_to=_reply_target(comments, form),
-        max_depth=int(current_app.config["MAX_THREAD_DEPTH"]),
+        max_depth=current_app.config["MAX_THREAD_DEPTH"],
         external=external,
     )
 

@@ -26,7 +26,7 @@ THANKS = "Thank you! Your comment is awaiting moderation."
 
 
 def _post_rate_limit() -> str:
-    return str(current_app.config["POST_RATE_LIMIT"])
+    return current_app.config["POST_RATE_LIMIT"]
 
 
 post_limit = limiter.shared_limit(_post_rate_limit, scope="comment-post", methods=["POST"])
