@@ -16,7 +16,7 @@ from ..security import frame_ancestors
 from . import assets, bp
 from .forms import CommentForm
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
-from .reading import article_view, not_modified, public_etag
+from .reading import article_view, not_modified, public_etag, unchanged
 
 
 @bp.app_template_filter("avatar")
@@ -115,7 +115,7 @@ def embed_fragment(article_id: str) -> Response:
     it renders), so it is revalidated cheaply with its ETag.
     """
     etag = public_etag(article_id, "fragment", assets.load("widget.css").digest)
-    if etag in request.if_none_match:
+    if unchanged(etag):
         return not_modified(etag)
     html = _render_fragment(
         "embed/fragment.html", article_id, form=CommentForm(formdata=None), external=True

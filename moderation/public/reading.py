@@ -40,6 +40,15 @@ def public_etag(article_id: str, kind: str, *extra: str) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
+def unchanged(etag: str) -> bool:
+    """Whether the reader's copy is still current.
+
+    ``If-None-Match`` uses the weak comparison (RFC 9110, 13.1.2): a proxy that
+    compresses the response (nginx's gzip) hands out ``W/"…"``, and that must match too.
+    """
+    return request.if_none_match.contains_weak(etag)
+
+
 def not_modified(etag: str) -> Response:
     response = Response(status=304)
     response.set_etag(etag)
