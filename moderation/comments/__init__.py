@@ -13,6 +13,7 @@ from ..core.exceptions import (
 )
 from .articles import (
     article_for_comment,
+    bump_version,
     close_article,
     create_article,
     edit_article,
@@ -41,7 +42,7 @@ from .reading import (
     approved_count,
     approved_counts,
     public_comment,
-    public_state,
+    public_version,
 )
 from .threads import ThreadNode, build_thread, thread_depth
 
@@ -62,6 +63,7 @@ __all__ = [
     "approved_counts",
     "article_for_comment",
     "build_thread",
+    "bump_version",
     "close_article",
     "create_article",
     "delete_comment",
@@ -73,7 +75,7 @@ __all__ = [
     "moderate_many",
     "moderator_reply",
     "public_comment",
-    "public_state",
+    "public_version",
     "record",
     "reject",
     "reply_from_dashboard",
