@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import comments as domain
 from ..comments import avatars
@@ -91,10 +92,26 @@ def embed_page(article_id: str) -> Response:
     return _embed_response(article_id, notice=THANKS if request.args.get("posted") else "")
 
 
+# A reader without JavaScript who pasted a comment a little over the limit must get the
+# form back with the text and the length message, not lose it to a 413: this route reads
+# bodies up to this size (or MAX_CONTENT_LENGTH, if larger) so the validator can speak.
+FORM_HARD_LIMIT = 1024 * 1024
+FORM_TOO_LARGE = (
+    "That comment is far too long to send: comments are limited to 10,000 characters. "
+    "Go back (your browser usually keeps what you wrote), shorten it and send it again."
+)
+
+
 @bp.post("/embed/<article_id>")
 @post_limit
 def embed_post(article_id: str) -> ResponseReturnValue:
-    fields = payload()
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None:
+        request.max_content_length = max(int(limit), FORM_HARD_LIMIT)
+    try:
+        fields = payload()
+    except RequestEntityTooLarge:
+        return error_response(413, FORM_TOO_LARGE)
     form = CommentForm(formdata=fields)
     try:
         submit(article_id, form, fields)
