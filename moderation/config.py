@@ -160,8 +160,16 @@ SETTINGS: dict[str, Setting] = {
     "TRUSTED_PROXIES": Setting(whole_number(0, 10), 0),
     # Show Gravatar pictures instead of the built-in identicons (sends hashed emails).
     "GRAVATAR": Setting(parse_bool, False),
-    # The largest request body accepted, in bytes.
-    "MAX_CONTENT_LENGTH": Setting(whole_number(1024), 64 * 1024),
+    # The largest request body accepted, in bytes. The largest legal comment must fit in
+    # every encoding the forms and the API accept. Per character the worst is a 4-byte
+    # UTF-8 one (an emoji): 12 bytes percent-encoded in a form (%F0%9F%98%80) and 12 as a
+    # JSON surrogate pair (\ud83d\ude00); a 3-byte one (Korean) is 9 and 6. Characters:
+    # body 10,000 + name 100 + email 254 + website 200 + title 300 + url 500 = 11,354;
+    # x 12 = 136,248 bytes. The form token (URL-safe, under 400 bytes), the parent id,
+    # field names and separators add under 1 KiB: 137 KiB at most. 160 KiB leaves room
+    # for a long page address. (/embed's form post gets a larger hard limit, so a comment
+    # just too long is shown again.)
+    "MAX_CONTENT_LENGTH": Setting(whole_number(1024), 160 * 1024),
     # How moderators' passwords are hashed (Werkzeug's method string).
     "PASSWORD_HASH_METHOD": Setting(text, "scrypt"),
 }

@@ -155,14 +155,14 @@ def test_deleting_keeps_replies_and_the_log(make_comment: Callable[..., Comment]
     assert event.comment_id is None and f"#{top_id}" in event.detail
 
 
-def test_public_state_changes_exactly_when_readers_would_see_a_change(
+def test_public_version_changes_exactly_when_readers_would_see_a_change(
     make_comment: Callable[..., Comment], article: Article, make_moderator: Callable[..., object]
 ) -> None:
-    states = [domain.public_state(article.id)]
+    states = [domain.public_version(article.id)]
 
     def changed() -> bool:
         db.session.commit()
-        states.append(domain.public_state(article.id))
+        states.append(domain.public_version(article.id))
         return states[-1] != states[-2]
 
     comment = make_comment(Status.PENDING)
@@ -176,7 +176,7 @@ def test_public_state_changes_exactly_when_readers_would_see_a_change(
     domain.reject(hidden, None)
     assert changed()
     domain.delete_comment(hidden, None)
-    assert changed(), "deleting a rejected comment is logged"
+    assert changed(), "its published replies, if any, lose their parent"
     domain.moderator_reply(comment, make_moderator(), "Thanks!")  # type: ignore[arg-type]
     assert changed()
     domain.close_article(article, True)

@@ -14,7 +14,7 @@ from moderation.accounts.models import Moderator
 from moderation.core.exceptions import DomainError
 from moderation.extensions import db
 
-BEFORE = "0f678ccaa68e"
+BEFORE = "10675bc6eeaf"
 
 
 def test_an_email_is_stored_lower_cased_and_found_in_any_case(app: Flask) -> None:

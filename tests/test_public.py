@@ -223,7 +223,7 @@ def test_honeypot_goes_to_spam_without_telling_the_bot(
         ({"data": "{not json", "content_type": "application/json"}, 400, "not valid JSON"),
         ({"json": ["a", "list"]}, 400, "JSON object"),
         ({"json": {"name": ["x"], "token": "t"}}, 400, "must be a string"),
-        ({"data": "x" * 70_000}, 413, "too large"),
+        ({"data": "x" * 300_000}, 413, "too large"),
     ],
 )
 def test_bad_requests_get_json_errors(

@@ -109,7 +109,7 @@ def test_emoji_sequences_and_right_to_left_text_are_fine(
 
 
 def test_a_chunked_oversized_body_is_a_413(client: FlaskClient, article: Article) -> None:
-    body = json.dumps({"body": "x" * 70_000}).encode()
+    body = json.dumps({"body": "x" * 300_000}).encode()
     response = client.post(
         API,
         input_stream=io.BytesIO(body),

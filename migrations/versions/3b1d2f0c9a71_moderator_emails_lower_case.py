@@ -6,7 +6,7 @@ letters are lowered as the app lowers them); two accounts that would collide sto
 upgrade with their ids, for the owner to disable or rename one first.
 
 Revision ID: 3b1d2f0c9a71
-Revises: 0f678ccaa68e
+Revises: 10675bc6eeaf
 Create Date: 2026-11-25 09:50:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '3b1d2f0c9a71'
-down_revision = '0f678ccaa68e'
+down_revision = '10675bc6eeaf'
 branch_labels = None
 depends_on = None
 

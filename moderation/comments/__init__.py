@@ -14,6 +14,7 @@ from ..core.exceptions import (
 from .actions import ACTION_FOR_STATUS, ACTIONS, ALL_ACTIONS, STATUS_ACTIONS, STATUS_FOR, Action
 from .articles import (
     article_for_comment,
+    bump_version,
     close_article,
     create_article,
     edit_article,
@@ -40,7 +41,7 @@ from .reading import (
     approved_count,
     approved_counts,
     public_comment,
-    public_state,
+    public_version,
 )
 from .threads import ThreadNode, build_thread, can_reply_to, thread_depth
 
@@ -68,6 +69,7 @@ __all__ = [
     "article_for_comment",
     "build_thread",
     "can_reply_to",
+    "bump_version",
     "close_article",
     "create_article",
     "delete_comment",
@@ -80,7 +82,7 @@ __all__ = [
     "moderator_reply",
     "post_comment",
     "public_comment",
-    "public_state",
+    "public_version",
     "record",
     "reject",
     "reply_from_dashboard",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import update
+
 from ..accounts.models import Moderator
 from ..core.database import db, insert_unless_present, utcnow
 from ..core.exceptions import ArticleNotFound, CommentsClosed, DomainError
@@ -61,6 +63,22 @@ def check_url(url: str) -> str:
             f"{problem} Give an http(s) address, or a path such as /2024/my-post.", field="url"
         )
     return url
+
+
+def bump_version(article_id: str) -> None:
+    """Record that what readers see of an article changed, so its validators change.
+
+    One ``UPDATE article SET version = version + 1`` in the caller's transaction: two
+    concurrent changes both count, where reading and writing the number back could lose
+    one. Pending changes are flushed first; a loaded article reads its version again.
+    """
+    db.session.execute(
+        update(Article).where(Article.id == article_id).values(version=Article.version + 1),
+        execution_options={"synchronize_session": False},
+    )
+    loaded = db.session.identity_map.get(db.session.identity_key(Article, article_id))
+    if loaded is not None:
+        db.session.expire(loaded, ["version"])
 
 
 def create_article(article_id: str, *, title: str = "", url: str = "") -> Article:
@@ -124,6 +142,7 @@ def edit_article(
         detail=f"was {before}, now {title!r} <{url}>",
         article_id=article.id,
     )
+    bump_version(article.id)
     return article
 
 
@@ -132,4 +151,5 @@ def close_article(article: Article, closed: bool, moderator: Moderator | None = 
     if article.closed != closed:
         article.closed = closed
         record(None, moderator, "close" if closed else "reopen", article_id=article.id)
+        bump_version(article.id)
     return article

@@ -39,6 +39,11 @@ class Article(Model):
     url: Mapped[str] = mapped_column(String(URL_MAX), default="")
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Goes up by one with every change readers would see (a comment published or
+    # withdrawn, an approved one edited, a deletion, a site reply, the title, address or
+    # closing): the public pages' validators are keyed on it. Only ever changed by
+    # ``articles.bump_version``'s ``version = version + 1``; not an optimistic lock.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     comments: Mapped[list[Comment]] = relationship(back_populates="article", passive_deletes=True)
 

@@ -15,6 +15,7 @@ from ..accounts.models import Moderator
 from ..core.database import db
 from ..core.exceptions import ConflictError, DomainError
 from .actions import ACTION_FOR_STATUS, ACTIONS
+from .articles import bump_version
 from .audit import record
 from .models import Comment, Status
 from .rendering import render_comment
@@ -61,6 +62,8 @@ def set_status(
         from_status=before,
         to_status=status,
     )
+    if Status.APPROVED in (before, status):
+        bump_version(comment.article_id)
     return comment
 
 
@@ -99,6 +102,8 @@ def edit_comment(
     comment.html = render_comment(body)
     _flush(comment)
     record(comment, moderator, "edit", from_status=comment.status, to_status=comment.status)
+    if comment.status == Status.APPROVED:
+        bump_version(comment.article_id)
     return comment
 
 
@@ -107,6 +112,7 @@ def delete_comment(
 ) -> None:
     """Delete a comment for good; replies stay, re-attached to nothing."""
     _check_version(comment, expected_version)
+    article_id = comment.article_id
     record(
         comment,
         moderator,
@@ -117,6 +123,8 @@ def delete_comment(
     db.session.flush()
     db.session.delete(comment)
     _flush(comment)
+    # Even an unpublished comment: its published replies lose their parent_id.
+    bump_version(article_id)
 
 
 def moderator_reply(
@@ -137,6 +145,7 @@ def moderator_reply(
     db.session.add(comment)
     db.session.flush()
     record(comment, moderator, "reply", to_status=Status.APPROVED)
+    bump_version(comment.article_id)
     return comment
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from ..core.database import db
-from .models import Article, Comment, ModerationEvent, Status
+from .models import Article, Comment, Status
 
 
 def approved_comments(article_id: str) -> list[Comment]:
@@ -28,27 +27,20 @@ def approved_count(article_id: str) -> int:
     return approved_counts([article_id])[article_id]
 
 
-def public_state(article_id: str) -> str:
-    """A short token that changes whenever what readers see of an article may change.
+def public_version(article_id: str) -> str | None:
+    """A token that changes whenever what readers see of an article changes, or None
+    when there is no such article: one primary-key read, whatever the thread's size.
 
-    It reads three small aggregates instead of the comments themselves, so an
-    unchanged thread is answered with a 304 at a fraction of the cost of rendering it.
-    Every moderation action logs an event for the article, and approved comments are
-    counted and dated, so approvals, edits, deletions and replies all change it.
+    The version counts the changes (see ``articles.bump_version``); the creation time
+    tells a deleted and re-created article from the old one.
     """
-    visible = db.session.execute(
-        select(func.count(), func.max(Comment.updated_at), func.max(Comment.id)).where(
-            Comment.article_id == article_id, Comment.status == Status.APPROVED
-        )
-    ).one()
-    last_event = db.session.scalar(
-        select(func.max(ModerationEvent.id)).where(ModerationEvent.article_id == article_id)
-    )
-    article = db.session.execute(
-        select(Article.title, Article.url, Article.closed).where(Article.id == article_id)
+    row = db.session.execute(
+        select(Article.version, Article.created_at).where(Article.id == article_id)
     ).one_or_none()
-    state = repr((tuple(visible), last_event, tuple(article) if article else None))
-    return hashlib.blake2b(state.encode(), digest_size=12).hexdigest()
+    if row is None:
+        return None
+    version, created_at = row
+    return f"{version}@{created_at.isoformat()}"
 
 
 def approved_counts(article_ids: list[str]) -> dict[str, int]:

@@ -11,7 +11,7 @@ from ..errors import error_response
 from . import bp
 from .forms import CommentForm
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
-from .reading import article_view, not_modified, public_etag
+from .reading import article_view, not_modified, public_etag, unchanged
 
 MAX_COUNT_ARTICLES = 100
 
@@ -19,7 +19,7 @@ MAX_COUNT_ARTICLES = 100
 @bp.get("/api/articles/<article_id>/comments")
 def api_comments(article_id: str) -> ResponseReturnValue:
     etag = public_etag(article_id, "json")
-    if etag in request.if_none_match:
+    if unchanged(etag):
         return not_modified(etag)
     article = article_view(article_id)
     comments = domain.approved_comments(article.id)

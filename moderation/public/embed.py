@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import comments as domain
 from ..comments.models import Comment
@@ -13,7 +14,7 @@ from ..security import embed_page_csp
 from . import assets, bp
 from .forms import CommentForm
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
-from .reading import article_view, not_modified, public_etag
+from .reading import article_view, not_modified, public_etag, unchanged
 
 
 def _reply_target(comments: list[Comment], form: CommentForm) -> Comment | None:
@@ -63,10 +64,26 @@ def embed_page(article_id: str) -> Response:
     return _embed_response(article_id, notice=THANKS if request.args.get("posted") else "")
 
 
+# A reader without JavaScript who pasted a comment a little over the limit must get the
+# form back with the text and the length message, not lose it to a 413: this route reads
+# bodies up to this size (or MAX_CONTENT_LENGTH, if larger) so the validator can speak.
+FORM_HARD_LIMIT = 1024 * 1024
+FORM_TOO_LARGE = (
+    "That comment is far too long to send: comments are limited to 10,000 characters. "
+    "Go back (your browser usually keeps what you wrote), shorten it and send it again."
+)
+
+
 @bp.post("/embed/<article_id>")
 @post_limit
 def embed_post(article_id: str) -> ResponseReturnValue:
-    fields = payload()
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None:
+        request.max_content_length = max(int(limit), FORM_HARD_LIMIT)
+    try:
+        fields = payload()
+    except RequestEntityTooLarge:
+        return error_response(413, FORM_TOO_LARGE)
     form = CommentForm(formdata=fields)
     try:
         submit(article_id, form, fields)
@@ -87,7 +104,7 @@ def embed_fragment(article_id: str) -> Response:
     it renders), so it is revalidated cheaply with its ETag.
     """
     etag = public_etag(article_id, "fragment", assets.load("widget.css").digest)
-    if etag in request.if_none_match:
+    if unchanged(etag):
         return not_modified(etag)
     html = _render_fragment(
         "embed/fragment.html", article_id, form=CommentForm(formdata=None), external=True

@@ -25,19 +25,42 @@ class ArticleView:
 def public_etag(article_id: str, kind: str, *extra: str) -> str:
     """The validator of what readers see of an article, without rendering it.
 
-    Unknown articles show what the query string names, so it takes part; so do the
-    settings that change the rendering.
+    An existing article is keyed on its version (one primary-key read), never on the
+    query string: the widget sends ``url=location.href``, and tracking parameters must
+    not make a new validator. Only an article not created yet shows what the query
+    string names (title and address), so only then do those take part. The settings
+    that change the rendering always do; ``reply_to`` opens the form as a reply.
     """
     config = current_app.config
+    version = domain.public_version(article_id) if domain.is_valid_article_id(article_id) else None
+    if version is None:
+        args = request.args
+        state = [
+            "new",
+            str(config["AUTO_CREATE_ARTICLES"]),
+            args.get("title", ""),
+            args.get("url", ""),
+        ]
+    else:
+        state = ["v", version]
     parts = (
         kind,
-        domain.public_state(article_id) if domain.is_valid_article_id(article_id) else "",
-        request.query_string.decode(errors="replace"),
+        *state,
+        request.args.get("reply_to", ""),
         str(config["MAX_THREAD_DEPTH"]),
         str(config["GRAVATAR"]),
         *extra,
     )
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def unchanged(etag: str) -> bool:
+    """Whether the reader's copy is still current.
+
+    ``If-None-Match`` uses the weak comparison (RFC 9110, 13.1.2): a proxy that
+    compresses the response (nginx's gzip) hands out ``W/"…"``, and that must match too.
+    """
+    return request.if_none_match.contains_weak(etag)
 
 
 def not_modified(etag: str) -> Response:
