@@ -3,6 +3,7 @@ MODERATION_TEST_DATABASE_URL is set), the test client, the CLI runner, and facto
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import socket
@@ -13,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from click.testing import Result
+from flask import Flask, current_app, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, text
 from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.test import TestResponse
 
 from moderation import comments as domain
 from moderation import create_app
@@ -45,6 +48,41 @@ def _base_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
         # Rate-limit counters in a shared Redis must not leak from one test to the next.
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
     }
+
+
+def _see_what_was_committed(app: Flask) -> None:
+    """Let the test's own session reload rows a request or a command may have committed."""
+    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+        db.session.expire_all()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs as in production: in its own app context.
+
+    The ``app`` fixture keeps an app context pushed for the whole test, and Flask pushes a
+    new one for a request only when none for that app is active; so, without this, each
+    request would share the test's database session and a view that forgot to commit
+    would still pass. A fresh ``contextvars.Context`` hides the test's context from the
+    request, which pushes its own and removes its session at teardown.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        _see_what_was_committed(self.application)
+        return response
+
+
+class IsolatedCliRunner(FlaskCliRunner):
+    """Run each command in its own app context and session, as the ``flask`` command does."""
+
+    def invoke(self, cli: Any = None, args: Any = None, **kwargs: Any) -> Result:  # type: ignore[override]
+        def run() -> Result:
+            with self.app.app_context():
+                return super(IsolatedCliRunner, self).invoke(cli, args, **kwargs)
+
+        result = contextvars.Context().run(run)
+        _see_what_was_committed(self.app)
+        return result
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +136,8 @@ def make_app(migrated_template: str, tmp_path: Path) -> Iterator[Callable[..., F
         config = _base_config(tmp_path, url)
         config.update(overrides)
         app = create_app(config)
+        app.test_client_class = IsolatedClient
+        app.test_cli_runner_class = IsolatedCliRunner
         apps.append(app)
         return app
 

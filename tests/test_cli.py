@@ -54,7 +54,6 @@ def test_comments_approve_publishes(
     assert str(comment.id) in listed.output
     result = runner.invoke(args=["comments", "approve", str(comment.id)])
     assert result.exit_code == 0 and "approved" in result.output
-    db.session.expire_all()
     assert db.session.get(Comment, comment.id).status is Status.APPROVED  # type: ignore[union-attr]
     missing = runner.invoke(args=["comments", "approve", "999999"])
     assert missing.exit_code != 0 and "No comment" in missing.output
