@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     # Show Gravatar pictures instead of the built-in identicons (sends hashed emails).
     "GRAVATAR": False,
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # Werkzeug's method for moderators' password hashes ("scrypt", or e.g.
+    # "pbkdf2:sha256:600000"). Existing hashes keep working whatever it is.
+    "PASSWORD_HASH_METHOD": "scrypt",
 }
 
 

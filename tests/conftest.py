@@ -4,6 +4,7 @@ MODERATION_TEST_DATABASE_URL is set), the test client, the CLI runner, and facto
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 import shutil
 import socket
@@ -35,6 +36,9 @@ TEST_REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL")
 
 ARTICLE_ID = "a-film-review"
 
+# Production hashes with scrypt (a quarter second a password); the tests need no such cost.
+TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
 
 def _base_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
     return {
@@ -43,6 +47,7 @@ def _base_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
         "DATABASE_URL": database_url,
         "MIN_FILL_SECONDS": 0,
         "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
         "ALLOWED_ORIGINS": ["http://blog.example"],
         "REDIS_URL": TEST_REDIS_URL,
         # Rate-limit counters in a shared Redis must not leak from one test to the next.
@@ -209,12 +214,18 @@ def make_comment(app: Flask, article: Article) -> Callable[..., Comment]:
     return factory
 
 
+@functools.cache
+def password_hash(password: str) -> str:
+    """Each fixture password is hashed once per test session."""
+    return hash_password(password, TEST_PASSWORD_HASH_METHOD)
+
+
 @pytest.fixture
 def make_moderator(app: Flask) -> Callable[..., Moderator]:
     def factory(
         email: str = "mod@example.com", password: str = "correct horse battery", active: bool = True
     ) -> Moderator:
-        moderator = Moderator(email=email, password_hash=hash_password(password), active=active)
+        moderator = Moderator(email=email, password_hash=password_hash(password), active=active)
         db.session.add(moderator)
         db.session.commit()
         return moderator
