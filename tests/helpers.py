@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from werkzeug.test import TestResponse
 
 
@@ -20,6 +24,26 @@ def post_comment(
     data.update(fields)
     data = {k: v for k, v in data.items() if v is not None}
     return client.post(f"/api/articles/{article_id}/comments", json=data)
+
+
+@contextmanager
+def count_queries(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements sent to ``engine`` inside the block, in order.
+
+    ``with count_queries(db.engine) as statements: ...`` then ``len(statements)``.
+    """
+    statements: list[str] = []
+
+    def listener(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+    ) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
 
 
 def axe_violations(page: Any) -> list[str]:
