@@ -3,6 +3,8 @@ MODERATION_TEST_DATABASE_URL is set), the test client, the CLI runner, and facto
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import os
 import shutil
 import socket
@@ -13,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from click.testing import Result
+from flask import Flask, current_app, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, text
 from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.test import TestResponse
 
 from moderation import comments as domain
 from moderation import create_app
@@ -32,6 +36,9 @@ TEST_REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL")
 
 ARTICLE_ID = "a-film-review"
 
+# Production hashes with scrypt (a quarter second a password); the tests need no such cost.
+TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
 
 def _base_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
     return {
@@ -40,11 +47,47 @@ def _base_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
         "DATABASE_URL": database_url,
         "MIN_FILL_SECONDS": 0,
         "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
         "ALLOWED_ORIGINS": ["http://blog.example"],
         "REDIS_URL": TEST_REDIS_URL,
         # Rate-limit counters in a shared Redis must not leak from one test to the next.
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
     }
+
+
+def _see_what_was_committed(app: Flask) -> None:
+    """Let the test's own session reload rows a request or a command may have committed."""
+    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+        db.session.expire_all()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs as in production: in its own app context.
+
+    The ``app`` fixture keeps an app context pushed for the whole test, and Flask pushes a
+    new one for a request only when none for that app is active; so, without this, each
+    request would share the test's database session and a view that forgot to commit
+    would still pass. A fresh ``contextvars.Context`` hides the test's context from the
+    request, which pushes its own and removes its session at teardown.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        _see_what_was_committed(self.application)
+        return response
+
+
+class IsolatedCliRunner(FlaskCliRunner):
+    """Run each command in its own app context and session, as the ``flask`` command does."""
+
+    def invoke(self, cli: Any = None, args: Any = None, **kwargs: Any) -> Result:  # type: ignore[override]
+        def run() -> Result:
+            with self.app.app_context():
+                return super(IsolatedCliRunner, self).invoke(cli, args, **kwargs)
+
+        result = contextvars.Context().run(run)
+        _see_what_was_committed(self.app)
+        return result
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +141,8 @@ def make_app(migrated_template: str, tmp_path: Path) -> Iterator[Callable[..., F
         config = _base_config(tmp_path, url)
         config.update(overrides)
         app = create_app(config)
+        app.test_client_class = IsolatedClient
+        app.test_cli_runner_class = IsolatedCliRunner
         apps.append(app)
         return app
 
@@ -169,12 +214,18 @@ def make_comment(app: Flask, article: Article) -> Callable[..., Comment]:
     return factory
 
 
+@functools.cache
+def password_hash(password: str) -> str:
+    """Each fixture password is hashed once per test session."""
+    return hash_password(password, TEST_PASSWORD_HASH_METHOD)
+
+
 @pytest.fixture
 def make_moderator(app: Flask) -> Callable[..., Moderator]:
     def factory(
         email: str = "mod@example.com", password: str = "correct horse battery", active: bool = True
     ) -> Moderator:
-        moderator = Moderator(email=email, password_hash=hash_password(password), active=active)
+        moderator = Moderator(email=email, password_hash=password_hash(password), active=active)
         db.session.add(moderator)
         db.session.commit()
         return moderator

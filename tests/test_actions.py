@@ -20,7 +20,6 @@ def test_every_status_action_is_a_shell_command_restore_included(
     result = runner.invoke(args=["comments", "restore", str(comment.id)])
     assert result.exit_code == 0, result.output
     assert f"Comment #{comment.id} is now pending." in result.output
-    db.session.expire_all()
     assert db.session.get(Comment, comment.id).status is Status.PENDING  # type: ignore[union-attr]
     for name in STATUS_ACTIONS:
         assert runner.invoke(args=["comments", name, "--help"]).exit_code == 0
@@ -32,11 +31,9 @@ def test_a_shell_action_takes_several_ids_and_changes_none_when_one_is_missing(
     first, second = make_comment(), make_comment()
     missing = runner.invoke(args=["comments", "approve", str(first.id), "999999"])
     assert missing.exit_code != 0 and "#999999" in missing.output
-    db.session.expire_all()
     assert db.session.get(Comment, first.id).status is Status.PENDING  # type: ignore[union-attr]
     both = runner.invoke(args=["comments", "reject", str(first.id), str(second.id)])
     assert both.exit_code == 0, both.output
-    db.session.expire_all()
     for comment_id in (first.id, second.id):
         assert db.session.get(Comment, comment_id).status is Status.REJECTED  # type: ignore[union-attr]
 

@@ -12,18 +12,21 @@ from moderation.extensions import db
 
 
 def test_setup_adds_the_demo_article_and_prints_a_moderator_password_once(
-    runner: FlaskCliRunner,
+    make_app: Callable[..., Flask],
 ) -> None:
-    result = runner.invoke(args=["setup"])
-    assert result.exit_code == 0, result.output
-    assert domain.get_article("miracle-in-cell-no-7") is not None
-    moderator = db.session.scalar(db.select(Moderator))
-    assert moderator is not None
-    password = result.output.split("password:")[1].split()[0]
-    assert len(password) >= 12 and password not in moderator.password_hash
-    assert moderator.password_hash.startswith("scrypt:")
-    again = runner.invoke(args=["setup"])
-    assert again.exit_code == 0 and "password" not in again.output
+    app = make_app(PASSWORD_HASH_METHOD="scrypt")
+    runner = app.test_cli_runner()
+    with app.app_context():
+        result = runner.invoke(args=["setup"])
+        assert result.exit_code == 0, result.output
+        assert domain.get_article("miracle-in-cell-no-7") is not None
+        moderator = db.session.scalar(db.select(Moderator))
+        assert moderator is not None
+        password = result.output.split("password:")[1].split()[0]
+        assert len(password) >= 12 and password not in moderator.password_hash
+        assert moderator.password_hash.startswith("scrypt:")
+        again = runner.invoke(args=["setup"])
+        assert again.exit_code == 0 and "password" not in again.output
 
 
 def test_articles_add_list_close_open(runner: FlaskCliRunner) -> None:
@@ -54,7 +57,6 @@ def test_comments_approve_publishes(
     assert str(comment.id) in listed.output
     result = runner.invoke(args=["comments", "approve", str(comment.id)])
     assert result.exit_code == 0 and "approved" in result.output
-    db.session.expire_all()
     assert db.session.get(Comment, comment.id).status is Status.APPROVED  # type: ignore[union-attr]
     missing = runner.invoke(args=["comments", "approve", "999999"])
     assert missing.exit_code != 0 and "No comment" in missing.output

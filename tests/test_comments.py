@@ -146,7 +146,6 @@ def test_deleting_keeps_replies_and_the_log(make_comment: Callable[..., Comment]
     top_id = top.id
     domain.delete_comment(top, None)
     db.session.commit()
-    db.session.expire_all()
     assert db.session.get(Comment, top_id) is None
     assert db.session.get(Comment, reply.id).parent_id is None
     event = db.session.scalars(

@@ -64,7 +64,6 @@ def test_control_characters_in_an_article_title_are_refused(
         f"/moderation/articles/{article.id}", {"title": "A\x00B", "url": "/posts/a"}
     )
     assert response.status_code == 400
-    db.session.expire_all()
     assert db.session.get(Article, article.id).title == "A film review"  # type: ignore[union-attr]
 
 

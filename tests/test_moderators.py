@@ -1,26 +1,47 @@
 """Moderators as domain functions, and the ``flask moderators`` commands."""
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from moderation import create_app
 from moderation.accounts import moderators
 from moderation.accounts.models import Moderator
 from moderation.accounts.moderators import authenticate, find_moderator
+from moderation.accounts.passwords import hash_password
 from moderation.comments import DomainError
 from moderation.extensions import db
 
 
-def test_created_moderator_can_authenticate_with_a_scrypt_hash(app: Flask) -> None:
-    moderator = moderators.create_moderator("  Editor@Example.com ", "a long passphrase")
+def test_created_moderator_can_authenticate_with_a_scrypt_hash(
+    make_app: Callable[..., Flask],
+) -> None:
+    with make_app(PASSWORD_HASH_METHOD="scrypt").app_context():
+        moderator = moderators.create_moderator("  Editor@Example.com ", "a long passphrase")
+        db.session.commit()
+        assert moderator.email == "editor@example.com"  # stored lower-cased
+        assert moderator.password_hash.startswith("scrypt:")
+        assert "a long passphrase" not in moderator.password_hash
+        assert authenticate("editor@example.com", "a long passphrase") == moderator
+        assert authenticate("editor@example.com", "wrong passphrase") is None
+
+
+def test_production_hashes_with_scrypt(tmp_path: Path) -> None:
+    """The tests' cheap hashing is their own setting: an app without it uses scrypt."""
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with app.app_context():
+        assert hash_password("a long passphrase").startswith("scrypt:")
+
+
+def test_the_tests_hash_cheaply(app: Flask) -> None:
+    moderator = moderators.create_moderator("editor@example.com", "a long passphrase")
     db.session.commit()
-    assert moderator.email == "editor@example.com"  # stored lower-cased
-    assert moderator.password_hash.startswith("scrypt:")
-    assert "a long passphrase" not in moderator.password_hash
+    assert moderator.password_hash.startswith("pbkdf2:sha256:1000$")
     assert authenticate("editor@example.com", "a long passphrase") == moderator
-    assert authenticate("editor@example.com", "wrong passphrase") is None
 
 
 def test_email_is_unique_whatever_its_case(app: Flask) -> None:

@@ -15,7 +15,6 @@ API = "/api/articles/a-film-review/comments"
 
 
 def stored(comment_id: int) -> Comment:
-    db.session.expire_all()
     comment = db.session.get(Comment, comment_id)
     assert comment is not None
     return comment

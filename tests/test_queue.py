@@ -136,7 +136,7 @@ def test_articles_with_counts(make_comment: Callable[..., Comment], article: Art
     make_comment()
     make_comment(Status.APPROVED)
     make_comment(Status.APPROVED)
-    rows = {row.article.id: row for row in queue.articles_with_counts()}
+    rows = {row.article.id: row for row in queue.articles_with_counts().items}
     assert rows[article.id].counts[Status.APPROVED] == 2
     assert rows[article.id].total == 3
     assert rows["quiet"].total == 0

@@ -15,7 +15,7 @@ from ..core.database import db, utcnow
 from ..core.exceptions import DomainError
 from ..core.text import control_characters, email_problem, normalize_email
 from .models import Moderator
-from .passwords import hash_password, verify_password
+from .passwords import hash_method, hash_password, verify_password
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
@@ -32,7 +32,7 @@ def authenticate(email: str, password: str) -> Moderator | None:
     moderator = find_moderator(email)
     if moderator is None:
         # Hash anyway, so the time taken does not tell which emails exist.
-        verify_password(_dummy_hash(), password)
+        verify_password(_dummy_hash(hash_method()), password)
         return None
     if not verify_password(moderator.password_hash, password) or not moderator.active:
         return None
@@ -40,8 +40,8 @@ def authenticate(email: str, password: str) -> Moderator | None:
 
 
 @cache
-def _dummy_hash() -> str:
-    return hash_password(secrets.token_urlsafe(16))
+def _dummy_hash(method: str) -> str:
+    return hash_password(secrets.token_urlsafe(16), method)
 
 
 def _check_email(email: str) -> str:

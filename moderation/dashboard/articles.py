@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from .. import comments as domain
+from ..core.text import clean_line
 from ..extensions import db
 from . import bp, queries
 from .forms import ActionForm, ArticleForm
@@ -16,7 +17,10 @@ from .responses import article_or_404, back, me
 @bp.get("/articles")
 @login_required
 def articles_view() -> ResponseReturnValue:
-    return render_template("dashboard/articles.html", rows=queries.articles_with_counts())
+    search = clean_line(request.args.get("q") or "", queries.SEARCH_MAX)
+    page = queries.articles_with_counts(search, queries.parse_page(request.args.get("page")))
+    args = {"q": search} if search else {}
+    return render_template("dashboard/articles.html", page=page, search=search, args=args)
 
 
 @bp.route("/articles/<article_id>", methods=["GET", "POST"])

@@ -22,6 +22,9 @@ from ..core.text import clean_line
 T = TypeVar("T")
 
 PER_PAGE = 25
+ARTICLES_PER_PAGE = 50
+# How many recent articles the queue's article filter suggests.
+ARTICLE_SUGGESTIONS = 20
 SEARCH_MAX = 200
 ALL = "all"
 
@@ -239,24 +242,51 @@ class ArticleRow:
         return sum(self.counts.values())
 
 
-def articles_with_counts() -> list[ArticleRow]:
-    """Every article, newest first, with how many comments it has in each status."""
-    articles = list(
-        db.session.scalars(select(Article).order_by(Article.created_at.desc(), Article.id))
-    )
-    rows = {a.id: ArticleRow(a, dict.fromkeys(Status, 0)) for a in articles}
-    counts = db.session.execute(
-        select(Comment.article_id, Comment.status, func.count()).group_by(
-            Comment.article_id, Comment.status
+def _article_matches(search: str) -> list[Any]:
+    """Every word must be in the article's id or title."""
+    return [
+        or_(
+            Article.id.icontains(word, autoescape=True),
+            Article.title.icontains(word, autoescape=True),
         )
+        for word in search.split()
+    ]
+
+
+def articles_with_counts(
+    search: str = "", page: int = 1, per_page: int = ARTICLES_PER_PAGE
+) -> Page[ArticleRow]:
+    """One page of the articles, newest first, that match ``search`` (id or title), each
+    with how many comments it has in each status."""
+    query = (
+        select(Article)
+        .where(*_article_matches(search))
+        .order_by(Article.created_at.desc(), Article.id)
     )
-    for article_id, status, count in counts:
-        if article_id in rows:
+    articles = _paginate(query, page, per_page)
+    rows = {a.id: ArticleRow(a, dict.fromkeys(Status, 0)) for a in articles.items}
+    if rows:
+        counts = db.session.execute(
+            select(Comment.article_id, Comment.status, func.count())
+            .where(Comment.article_id.in_(list(rows)))
+            .group_by(Comment.article_id, Comment.status)
+        )
+        for article_id, status, count in counts:
             rows[article_id].counts[Status(status)] = count
-    return list(rows.values())
+    return Page(
+        items=list(rows.values()),
+        page=articles.page,
+        per_page=articles.per_page,
+        total=articles.total,
+    )
 
 
-def article_choices() -> list[tuple[str, str]]:
-    """(id, title) of every article, for the queue's article filter."""
-    rows = db.session.execute(select(Article.id, Article.title).order_by(Article.id))
+def recent_articles(limit: int = ARTICLE_SUGGESTIONS) -> list[tuple[str, str]]:
+    """(id, title) of the most recent articles, to suggest in the queue's article filter;
+    any other article is typed by its id (or reached from the articles page)."""
+    rows = db.session.execute(
+        select(Article.id, Article.title)
+        .order_by(Article.created_at.desc(), Article.id)
+        .limit(limit)
+    )
     return [(article_id, title or article_id) for article_id, title in rows]

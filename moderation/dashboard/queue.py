@@ -36,7 +36,7 @@ def queue_view() -> ResponseReturnValue:
         qf=queue_filter,
         page=queries.queue(queue_filter),
         counts=queries.status_counts(queue_filter),
-        articles=queries.article_choices(),
+        articles=queries.recent_articles(),
     )
 
 

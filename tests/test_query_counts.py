@@ -1,0 +1,70 @@
+"""The pages that list comments run a fixed number of SQL statements, however many
+comments, replies, site replies and articles there are: no query per comment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+
+from moderation import comments as domain
+from moderation.accounts.models import Moderator
+from moderation.comments.models import Article, Comment, Status
+from moderation.extensions import db
+
+from .conftest import ARTICLE_ID, Auth
+from .helpers import count_queries
+
+PAGES = [
+    f"/api/articles/{ARTICLE_ID}/comments",
+    f"/embed/{ARTICLE_ID}/fragment",
+    "/moderation/",
+    "/moderation/?status=all",
+    "/moderation/?status=approved",
+    "/moderation/articles",
+    "/moderation/log",
+    f"/moderation/articles/{ARTICLE_ID}",
+]
+
+
+def add_conversations(
+    make_comment: Callable[..., Comment], make_moderator: Callable[..., Moderator], rounds: int
+) -> None:
+    """Each round: a comment, a reply to it, a site reply (from a new moderator), a pending
+    reply, and a comment on another article (a new one each round)."""
+    for _ in range(rounds):
+        top = make_comment(Status.APPROVED)
+        reply = make_comment(Status.APPROVED, parent=top)
+        n = db.session.scalar(db.select(db.func.count()).select_from(Moderator))
+        domain.moderator_reply(reply, make_moderator(f"mod{n}@example.com"), "Thank you!")
+        db.session.commit()
+        make_comment(Status.PENDING, parent=top)
+        count = db.session.scalar(db.select(db.func.count()).select_from(Article))
+        other = domain.create_article(f"other-{count}")
+        db.session.commit()
+        make_comment(Status.PENDING, article_id=other.id)
+
+
+def statements(auth: Auth, url: str) -> list[str]:
+    with count_queries(db.engine) as sent:
+        response = auth.client.get(url)
+    assert response.status_code == 200, url
+    return sent
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_the_number_of_statements_does_not_grow_with_the_comments(
+    app: Flask,
+    logged_in: Auth,
+    make_comment: Callable[..., Comment],
+    make_moderator: Callable[..., Moderator],
+    url: str,
+) -> None:
+    add_conversations(make_comment, make_moderator, 1)
+    statements(logged_in, url)  # warm up once
+    few = statements(logged_in, url)
+    add_conversations(make_comment, make_moderator, 9)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Comment)) == 50
+    many = statements(logged_in, url)
+    assert len(many) == len(few), "\n\n".join(many)
