@@ -52,7 +52,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.instance_path
     )
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", rate_limit_storage_uri(app))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
     secure = app.config["SECURE_COOKIES"]
@@ -71,6 +71,19 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
+
+
+def rate_limit_storage_uri(app: Flask) -> str:
+    """Redis when configured, else the app's own database: either is shared by every
+    worker process. Memory (per process) only when limits are off, as in most tests, or
+    when ``RATELIMIT_STORAGE_URI=memory://`` asks for it."""
+    from .ratelimits import SCHEME
+
+    if app.config["REDIS_URL"]:
+        return str(app.config["REDIS_URL"])
+    if not app.config.get("RATELIMIT_ENABLED", True):
+        return "memory://"
+    return f"{SCHEME}://"
 
 
 def configure_logging() -> None:

@@ -154,6 +154,8 @@ SETTINGS: dict[str, Setting] = {
     # Rate limits per client address: comment posts, dashboard login attempts.
     "POST_RATE_LIMIT": Setting(rate_limit, "5 per minute;30 per hour"),
     "LOGIN_RATE_LIMIT": Setting(rate_limit, "10 per minute"),
+    # Failed dashboard logins per account (the email typed), from any address.
+    "LOGIN_ACCOUNT_RATE_LIMIT": Setting(rate_limit, "5 per minute"),
     # Secure cookies for HTTPS deployments.
     "SECURE_COOKIES": Setting(parse_bool, False),
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.

@@ -8,6 +8,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
+from . import ratelimits  # noqa: F401  (registers the database:// storage and its table)
 from .core.database import db
 
 __all__ = ["csrf", "db", "limiter", "login_manager", "migrate"]

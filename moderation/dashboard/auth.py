@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadData, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 
 from ..accounts import moderators
 from ..accounts.moderators import authenticate
+from ..core.text import normalize_email
 from ..errors import wants_json
 from ..extensions import db, limiter, login_manager
 from . import bp
@@ -21,16 +27,84 @@ log = logging.getLogger(__name__)
 LOGIN_FAILED = "The email or the password is wrong, or this account is disabled."
 
 
+# A browser a moderator logged in from gets this cookie, naming the account and the
+# browser: while strangers hammer that account, its attempts have their own count.
+DEVICE_COOKIE = "moderation_login_device"
+DEVICE_SALT = "moderation.login-device"
+DEVICE_MAX_AGE = 180 * 24 * 60 * 60
+
+
 def _login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_account_rate_limit() -> str:
+    return str(current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"])
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DEVICE_SALT)
+
+
+def account_key(email: str) -> str:
+    """The account as the limiter knows it: a keyed hash of the email typed, normalised,
+    never the address itself (existing or not, every email typed is counted alike)."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(secret, normalize_email(email).encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def _trusted_device(account: str) -> str | None:
+    """This browser's id, when it logged in to ``account`` before (a signed cookie)."""
+    cookie = request.cookies.get(DEVICE_COOKIE, "")
+    try:
+        payload = _device_serializer().loads(cookie, max_age=DEVICE_MAX_AGE)
+    except BadData:
+        return None
+    if isinstance(payload, dict) and payload.get("account") == account:
+        device = payload.get("device")
+        return str(device) if device else None
+    return None
+
+
+def _login_account_key() -> str:
+    """The per-account limit's key: the account, or the account on a browser it logged in
+    from before, which a stranger's failures do not use up (and which has its own limit)."""
+    account = account_key(request.form.get("email", ""))
+    device = _trusted_device(account)
+    return f"account:{account}:device:{device}" if device else f"account:{account}"
+
+
+def _remember_device(response: Response, moderator_email: str) -> None:
+    account = account_key(moderator_email)
+    device = _trusted_device(account) or secrets.token_urlsafe(16)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer().dumps({"account": account, "device": device}),
+        max_age=DEVICE_MAX_AGE,
+        path=url_for(".login"),
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
+# Failed attempts per client address: one machine guessing many accounts.
 @limiter.limit(
     _login_rate_limit,
     methods=["POST"],
     scope="dashboard-login",
     deduct_when=lambda response: response.status_code != 303,
+)
+# Wrong passwords per account: many machines guessing one account. A 429 with
+# Retry-After asks for a wait; the moderator's own browser keeps its own count.
+@limiter.limit(
+    _login_account_rate_limit,
+    key_func=_login_account_key,
+    methods=["POST"],
+    scope="dashboard-login-account",
+    deduct_when=lambda response: response.status_code == 401,
 )
 def login() -> ResponseReturnValue:
     form = LoginForm()
@@ -45,7 +119,9 @@ def login() -> ResponseReturnValue:
             moderators.record_login(moderator)
             db.session.commit()
             log.info("Moderator #%d logged in", moderator.id)
-            return redirect(target, code=303)
+            response = redirect(target, code=303)
+            _remember_device(response, moderator.email)
+            return response
         # Never the address typed: it may be a password typed in the wrong box.
         log.warning("Failed dashboard login: unknown address, wrong password or disabled")
         error, status = LOGIN_FAILED, 401

@@ -1,0 +1,249 @@
+"""Rate limits hold across worker processes: without Redis the counters live in the
+app's own database, which every gunicorn worker shares."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from moderation import comments as domain
+from moderation.comments.models import Comment
+from moderation.comments.tokens import issue_token
+from moderation.extensions import db, limiter
+from moderation.ratelimits import DatabaseStorage, RateLimitCounter
+
+from .conftest import ARTICLE_ID, free_port
+
+PROJECT = Path(__file__).resolve().parent.parent
+SECRET = "gunicorn-test-secret"
+
+
+@pytest.fixture
+def storage(make_app: Callable[..., Flask]) -> Iterator[tuple[Flask, DatabaseStorage]]:
+    app = make_app(RATELIMIT_ENABLED=True)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "database://" or app.config["REDIS_URL"]
+    with app.app_context():
+        yield app, DatabaseStorage()
+
+
+def test_limits_use_the_database_without_redis(make_app: Callable[..., Flask]) -> None:
+    app = make_app(RATELIMIT_ENABLED=True, REDIS_URL=None)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "database://"
+    with app.app_context():
+        assert isinstance(limiter.storage, DatabaseStorage)
+    # Tests without limits keep them in memory; an explicit choice is respected.
+    assert make_app(REDIS_URL=None).config["RATELIMIT_STORAGE_URI"] == "memory://"
+    explicit = make_app(RATELIMIT_ENABLED=True, REDIS_URL=None, RATELIMIT_STORAGE_URI="memory://")
+    assert explicit.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_increments_are_atomic_under_threads(storage: tuple[Flask, DatabaseStorage]) -> None:
+    app, store = storage
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def hammer() -> None:
+        with app.app_context():
+            for _ in range(20):
+                count = store.incr("hammered", 60)
+                with lock:
+                    seen.append(count)
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Every hit got its own number: none lost, none counted twice.
+    assert sorted(seen) == list(range(1, 161))
+    assert store.get("hammered") == 160
+
+
+def test_a_window_expires_and_starts_again(storage: tuple[Flask, DatabaseStorage]) -> None:
+    _, store = storage
+    before = time.time()
+    assert store.incr("short", 1) == 1
+    assert store.incr("short", 1) == 2
+    assert store.get("short") == 2
+    assert before + 1 <= store.get_expiry("short") <= time.time() + 1
+    time.sleep(1.1)
+    assert store.get("short") == 0
+    assert store.get_expiry("short") == pytest.approx(time.time(), abs=0.5)
+    # A new window: counted from one, ending a full expiry later.
+    assert store.incr("short", 60) == 1
+    assert store.get_expiry("short") >= time.time() + 59
+
+
+def test_expired_windows_are_deleted_now_and_then(
+    storage: tuple[Flask, DatabaseStorage],
+) -> None:
+    _, store = storage
+
+    def stored() -> set[str]:
+        return set(db.session.scalars(db.select(RateLimitCounter.key)))
+
+    store.incr("gone", 1)
+    store.incr("kept", 60)
+    time.sleep(1.1)
+    store.incr("other", 60)
+    assert stored() == {"gone", "kept", "other"}  # at most one clean-up a minute
+    eager = DatabaseStorage(cleanup_every=0)
+    eager.incr("another", 60)
+    assert stored() == {"kept", "other", "another"}
+
+
+def test_clear_and_reset(storage: tuple[Flask, DatabaseStorage]) -> None:
+    _, store = storage
+    store.incr("one", 60, amount=3)
+    store.incr("two", 60)
+    store.clear("one")
+    assert store.get("one") == 0 and store.get("two") == 1
+    assert store.check()
+    assert store.reset() == 1
+    assert store.get("two") == 0
+
+
+def test_very_long_keys_are_counted(storage: tuple[Flask, DatabaseStorage]) -> None:
+    _, store = storage
+    key = "LIMITER/" + "x" * 400
+    assert store.incr(key, 60) == 1 and store.incr(key, 60) == 2
+    assert store.get(key) == 2 and store.get(key + "y") == 0
+
+
+# --- four gunicorn workers, one limit -------------------------------------------------
+
+
+class Gunicorn:
+    """A real gunicorn on a free loopback port, with the app configured by environment."""
+
+    def __init__(self, environ: dict[str, str], log: Path, workers: int = 4) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        env = {**os.environ, "PYTHONPATH": str(PROJECT), **environ}
+        env = {k: v for k, v in env.items() if not k.startswith("MODERATION_TEST_")}
+        self._log_file = log.open("w")
+        self.process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn"),
+                *("--workers", str(workers), "--bind", f"127.0.0.1:{self.port}"),
+                *("--graceful-timeout", "2", "wsgi:app"),
+            ],
+            cwd=PROJECT,
+            env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError("gunicorn exited:\n" + self.log.read_text())
+            try:
+                with urllib.request.urlopen(self.url + "/embed.js", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("gunicorn did not answer in time:\n" + self.log.read_text())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self._log_file.close()
+
+
+@pytest.fixture
+def gunicorn(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Gunicorn]]:
+    servers: list[Gunicorn] = []
+
+    def start(environ: dict[str, str]) -> Gunicorn:
+        server = Gunicorn(environ, tmp_path / f"gunicorn-{len(servers)}.log")
+        servers.append(server)
+        server.wait_ready()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def _post_all_at_once(port: int, tokens: list[str]) -> list[int]:
+    """Post one comment per token, each on its own connection, so that every worker takes
+    one: all bodies are sent but their last byte, which keeps each worker that accepted a
+    connection waiting for it; then every last byte goes out."""
+    requests = []
+    for token in tokens:
+        body = json.dumps(
+            {"name": "Ada", "email": "ada@example.org", "body": "What a film.", "token": token}
+        ).encode()
+        head = (
+            f"POST /api/articles/{ARTICLE_ID}/comments HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        requests.append(head + body)
+    connections = [socket.create_connection(("127.0.0.1", port), timeout=20) for _ in tokens]
+    try:
+        for connection, request in zip(connections, requests, strict=True):
+            connection.sendall(request[:-1])
+        time.sleep(0.5)
+        for connection, request in zip(connections, requests, strict=True):
+            connection.sendall(request[-1:])
+        codes = []
+        for connection in connections:
+            answer = b""
+            while b"\r\n" not in answer:
+                chunk = connection.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+            codes.append(int(answer.split(b" ", 2)[1]))
+        return codes
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def test_four_workers_share_the_post_limit(
+    make_app: Callable[..., Flask], gunicorn: Callable[[dict[str, str]], Gunicorn]
+) -> None:
+    app = make_app()
+    with app.app_context():
+        domain.create_article(ARTICLE_ID, title="A film review", url="http://blog.example/r")
+        db.session.commit()
+        database_url = app.config["SQLALCHEMY_DATABASE_URI"]
+        db.engine.dispose()
+    server = gunicorn(
+        {
+            "MODERATION_DATABASE_URL": database_url,
+            "MODERATION_SECRET_KEY": SECRET,
+            "MODERATION_MIN_FILL_SECONDS": "0",
+            "MODERATION_POST_RATE_LIMIT": "5 per minute",
+            "MODERATION_ALLOWED_ORIGINS": "http://blog.example",
+        }
+    )
+    tokens = [issue_token(SECRET, ARTICLE_ID) for _ in range(12)]
+    codes = _post_all_at_once(server.port, tokens)
+    assert sorted(codes) == [202] * 5 + [429] * 7, codes
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Comment)) == 5
+    assert "rate limits in database" in server.log.read_text()
