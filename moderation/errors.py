@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .core.exceptions import ArticleNotFound, CommentsClosed, ConflictError, DomainError
-from .extensions import db
-from .security import error_page_csp
+from .extensions import db, limiter
+from .security import dashboard_headers, error_page_csp
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -66,14 +67,36 @@ def error_response(
     return response
 
 
-def http_error_response(error: HTTPException, template: str = "error.html") -> Response:
+# Pages under these paths show their errors in their own layout, even for an address
+# that matches no view (a mistyped dashboard URL gets the dashboard's navigation).
+PAGE_TEMPLATES = {"/moderation/": "dashboard/error.html"}
+
+
+def wait_message() -> str:
+    """A 429's message, with how long to wait when the limiter knows it."""
+    limit = limiter.current_limit
+    if limit is None:
+        return MESSAGES[429]
+    seconds = max(1, limit.reset_at - int(time.time()))
+    unit = "second" if seconds == 1 else "seconds"
+    return f"Too many requests. Please wait {seconds} {unit} and try again."
+
+
+def http_error_response(error: HTTPException, template: str | None = None) -> Response:
     """The answer to any HTTP error, in the page ``template`` or as JSON."""
     status = error.code or 500
     if status >= 500:
         db.session.rollback()
+    if template is None:
+        prefix = next((p for p in PAGE_TEMPLATES if request.path.startswith(p)), None)
+        template = PAGE_TEMPLATES[prefix] if prefix else "error.html"
     # Werkzeug's own descriptions are fine for most codes; ours read better for these.
-    message = MESSAGES.get(status) if status in (405, 413, 429, 500) else None
+    message = MESSAGES.get(status) if status in (405, 413, 500) else None
+    if status == 429:
+        message = wait_message()
     response = error_response(status, message or error.description, template=template)
+    if template == PAGE_TEMPLATES["/moderation/"]:
+        dashboard_headers(response)
     valid_methods = getattr(error, "valid_methods", None)
     if status == 405 and valid_methods:
         response.headers["Allow"] = ", ".join(sorted(valid_methods))

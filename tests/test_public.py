@@ -382,7 +382,7 @@ def test_unexpected_failure_is_a_json_500_without_details(make_app: Callable[...
 
 
 def test_html_error_pages_are_styled_without_inline_css(client: FlaskClient) -> None:
-    response = client.get("/moderation/no-such-page")
+    response = client.get("/no-such-page")
     assert response.status_code == 404
     page = response.get_data(as_text=True)
     assert "style=" not in page and "error.css" in page

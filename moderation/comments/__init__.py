@@ -20,6 +20,7 @@ from .articles import (
     edit_article,
     get_article,
     is_valid_article_id,
+    unknown_article_message,
 )
 from .audit import record
 from .moderation import (
@@ -90,4 +91,5 @@ __all__ = [
     "set_status",
     "submit_comment",
     "thread_depth",
+    "unknown_article_message",
 ]

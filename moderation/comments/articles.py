@@ -19,12 +19,20 @@ from ..core.text import (
 from .audit import record
 from .models import ARTICLE_ID_MAX, TITLE_MAX, URL_MAX, Article
 
+ARTICLE_ID_RULE = "An article id is 1 to 200 letters, digits, '.', '_' or '-'."
 ARTICLE_ID_RE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{ARTICLE_ID_MAX - 1}}}$")
 
 
 def is_valid_article_id(article_id: str) -> bool:
     """Article ids are slugs: letters, digits, ``.``, ``_`` and ``-``, at most 200 long."""
     return bool(ARTICLE_ID_RE.match(article_id))
+
+
+def unknown_article_message(article_id: str) -> str:
+    """What to tell someone who asked for an article that is not there."""
+    if not is_valid_article_id(article_id):
+        return f"There is no such article: {ARTICLE_ID_RULE}"
+    return "There is no such article."
 
 
 def get_article(article_id: str) -> Article | None:
@@ -84,9 +92,7 @@ def bump_version(article_id: str) -> None:
 def create_article(article_id: str, *, title: str = "", url: str = "") -> Article:
     """Add an article; its id must be a slug of at most 200 characters."""
     if not is_valid_article_id(article_id):
-        raise DomainError(
-            "An article id is 1 to 200 letters, digits, '.', '_' or '-'.", field="article"
-        )
+        raise DomainError(ARTICLE_ID_RULE, field="article")
     title, url = check_title(title), check_url(url)
     if db.session.get(Article, article_id) is not None:
         raise DomainError(f"Article {article_id!r} already exists.", field="article")

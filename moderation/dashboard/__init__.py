@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..comments.actions import ALL_ACTIONS, STATUS_ACTIONS
 from ..comments.models import Status
+from ..decoding import require_form_post
 from ..errors import http_error_response
 from ..security import dashboard_headers
 from . import queries
@@ -23,6 +24,7 @@ from . import queries
 bp = Blueprint("dashboard", __name__, url_prefix="/moderation")
 
 bp.after_request(dashboard_headers)
+bp.before_request(require_form_post)
 
 
 @bp.errorhandler(HTTPException)

@@ -76,5 +76,5 @@ def comment_or_404(comment_id: int) -> Comment:
 def article_or_404(article_id: str) -> Article:
     article = domain.get_article(article_id)
     if article is None:
-        abort(404, "There is no such article.")
+        abort(404, domain.unknown_article_message(article_id))
     return article

@@ -55,7 +55,7 @@ def api_counts() -> ResponseReturnValue:
 @bp.get("/api/articles/<article_id>/form-token")
 def api_form_token(article_id: str) -> Response:
     if not domain.is_valid_article_id(article_id):
-        abort(404, "There is no such article.")
+        abort(404, domain.unknown_article_message(article_id))
     response = jsonify(
         token=issue_token(current_app.config["SECRET_KEY"], article_id),
         expires_in=current_app.config["FORM_TOKEN_MAX_AGE"],

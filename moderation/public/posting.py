@@ -7,12 +7,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import abort, current_app, request
+from flask import current_app, request
 from werkzeug.datastructures import MultiDict
 
 from .. import comments as domain
 from ..comments.models import Comment
 from ..comments.tokens import TokenError, check_token
+from ..decoding import body_fields
 from ..errors import status_for
 from ..extensions import db, limiter
 from .cors import origin_allowed
@@ -41,32 +42,12 @@ class SubmissionRefused(Exception):
         self.message = message
 
 
-def payload() -> MultiDict[str, Any]:
-    """The submitted fields, from JSON or from a form, as strings."""
-    if request.is_json:
-        # A chunked body is cut at the size limit rather than refused: refuse it here, so
-        # an oversized body is a 413 and not "invalid JSON".
-        limit = request.max_content_length
-        if limit is not None and len(request.get_data(cache=True)) >= limit:
-            abort(413)
-        data = request.get_json(silent=True)
-        if data is None:
-            abort(400, "The request body is not valid JSON.")
-        if not isinstance(data, dict):
-            abort(400, "Send a JSON object with the comment's fields.")
-        fields: MultiDict[str, Any] = MultiDict()
-        for key in (*COMMENT_FIELDS, *ARTICLE_FIELDS):
-            value = data.get(key)
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, str | int):
-                abort(400, f"The field {key!r} must be a string.")
-            fields[key] = str(value)
-        return fields
-    return MultiDict(request.form)
+def payload() -> MultiDict[str, str]:
+    """The submitted fields, from JSON or from a form, as checked text."""
+    return body_fields((*COMMENT_FIELDS, *ARTICLE_FIELDS))
 
 
-def submit(article_id: str, form: CommentForm, payload: MultiDict[str, Any]) -> Comment:
+def submit(article_id: str, form: CommentForm, payload: MultiDict[str, str]) -> Comment:
     """Validate, check the token and the spam rules, then store the comment as pending.
 
     Field errors end up in ``form.errors``; refusals of the whole request raise

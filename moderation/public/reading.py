@@ -79,4 +79,4 @@ def article_view(article_id: str) -> ArticleView:
         title = clean_line(request.args.get("title", ""), TITLE_MAX)
         url = web_url_or_empty(request.args.get("url", ""), URL_MAX)
         return ArticleView(article_id, title, url, False)
-    abort(404, "There is no such article.")
+    abort(404, domain.unknown_article_message(article_id))
