@@ -24,9 +24,9 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
+# setup stops first when HOST:PORT is taken, and ends with the URLs and the login.
 run: install
-	$(BIN)/flask --app wsgi setup
-	@echo "Demo blog: http://$(HOST):$(PORT)/demo   Dashboard: http://$(HOST):$(PORT)/moderation/"
+	@$(BIN)/flask --app wsgi setup --check-port --host $(HOST) --port $(PORT)
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 # Debian's Chromium drives the browser tests; axe-core checks accessibility.

@@ -1,6 +1,11 @@
 """The flask commands a site owner uses."""
 
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskCliRunner
@@ -9,6 +14,26 @@ from moderation import comments as domain
 from moderation.accounts.models import Moderator
 from moderation.comments.models import Comment, Status
 from moderation.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flask(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``flask --app wsgi ARGS`` as ``make run`` calls it, on a SQLite file of its own;
+    what it writes to stderr (the migrations' log) and to stdout, in the order written."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MODERATION_", "FLASK_"))}
+    env["PYTHONPATH"] = str(ROOT)
+    env["MODERATION_DATABASE_URL"] = "sqlite:///" + str(tmp_path / "setup.sqlite3")
+    env["MODERATION_SECRET_KEY"] = "a-secret-key-for-the-cli-test"
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_setup_adds_the_demo_article_and_prints_a_moderator_password_once(
@@ -26,7 +51,8 @@ def test_setup_adds_the_demo_article_and_prints_a_moderator_password_once(
         assert len(password) >= 12 and password not in moderator.password_hash
         assert moderator.password_hash.startswith("scrypt:")
         again = runner.invoke(args=["setup"])
-        assert again.exit_code == 0 and "password" not in again.output
+        assert again.exit_code == 0 and "password:" not in again.output
+        assert password not in again.output
 
 
 def test_articles_add_list_close_open(runner: FlaskCliRunner) -> None:
@@ -82,3 +108,64 @@ def test_articles_add_refuses_bad_titles_and_addresses(runner: FlaskCliRunner) -
     other_site = runner.invoke(args=["articles", "add", "t3", "--url", "//evil.example/x"])
     assert other_site.exit_code != 0
     assert runner.invoke(args=["articles", "add", "t4", "--url", "/posts/t4"]).exit_code == 0
+
+
+def test_setup_ends_with_where_to_go_and_how_to_log_in(tmp_path: Path) -> None:
+    first = _flask(tmp_path, "setup", "--host", "127.0.0.1", "--port", "8123")
+    assert first.returncode == 0, first.stdout
+    out = first.stdout
+    summary = out.index("+---")
+    assert "Running upgrade" in out
+    assert out.rindex("alembic") < summary, out
+    tail = out[summary:]
+    assert "http://127.0.0.1:8123/demo" in tail
+    assert "http://127.0.0.1:8123/moderation/" in tail
+    assert "moderator@example.com" in tail
+    password = tail.split("password:")[1].split()[0]
+    assert len(password) >= 12
+    assert password not in out[:summary]
+
+    second = _flask(tmp_path, "setup", "--host", "0.0.0.0", "--port", "8124")
+    assert second.returncode == 0, second.stdout
+    out = second.stdout
+    summary = out.index("+---")
+    assert out.rindex("alembic") < summary, out
+    tail = out[summary:]
+    assert "http://127.0.0.1:8124/demo" in tail and "moderator@example.com" in tail
+    assert password not in out and "password:" not in out
+    assert "flask --app wsgi moderators password moderator@example.com" in tail
+
+
+def test_setup_refuses_a_port_already_taken_and_suggests_another(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = _flask(
+            tmp_path, "setup", "--check-port", "--host", "127.0.0.1", "--port", str(port)
+        )
+    assert refused.returncode != 0
+    assert f"Port {port} on 127.0.0.1 is already in use" in refused.stdout
+    assert "PORT=8080 make run" in refused.stdout
+    assert "Running upgrade" not in refused.stdout and "+---" not in refused.stdout
+
+    free = _flask(tmp_path, "setup", "--check-port", "--host", "127.0.0.1", "--port", str(port))
+    assert free.returncode == 0, free.stdout
+    assert f"http://127.0.0.1:{port}/demo" in free.stdout
+
+
+def test_make_run_checks_the_port_and_prints_the_summary_before_serving() -> None:
+    planned = subprocess.run(
+        ["make", "--dry-run", "--always-make", "run", "HOST=127.0.0.9", "PORT=8765"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert planned.returncode == 0, planned.stderr
+    lines = planned.stdout.splitlines()
+    setup = next(i for i, line in enumerate(lines) if " setup " in f"{line} ")
+    serve = next(i for i, line in enumerate(lines) if " run " in f"{line} ")
+    assert "--check-port --host 127.0.0.9 --port 8765" in lines[setup]
+    assert "--host 127.0.0.9 --port 8765" in lines[serve]
+    assert setup < serve
