@@ -22,14 +22,16 @@ from .conftest import csrf_from
 from .gunicorn_server import Answer, Browserless, Cluster, Gunicorn, postgres_bindir
 
 
-def wait_for_line(path: Path, needle: str, seconds: float = 5) -> str:
+def wait_for_lines(path: Path, *needles: str, seconds: float = 5) -> str:
+    """The log, once every request named has reached it (workers write in any order)."""
     deadline = time.monotonic() + seconds
+    text = ""
     while time.monotonic() < deadline:
         text = path.read_text() if path.exists() else ""
-        if needle in text:
+        if all(needle in text for needle in needles):
             return text
         time.sleep(0.05)
-    raise AssertionError(f"{needle!r} never reached {path}")
+    raise AssertionError(f"{needles!r} never all reached {path}:\n{text}")
 
 
 def test_the_access_log_keeps_no_dashboard_query_string(tmp_path: Path) -> None:
@@ -45,7 +47,9 @@ def test_the_access_log_keeps_no_dashboard_query_string(tmp_path: Path) -> None:
             headers={"Referer": f"{server.url}/moderation/?q=secret.referrer%40private.example"},
         )
         assert widget.status == 200
-        log = wait_for_line(server.access_log, "/embed.js")
+        log = wait_for_lines(
+            server.access_log, "/embed.js?from", "/moderation/ HTTP", "/login HTTP"
+        )
     finally:
         server.stop()
 
