@@ -6,12 +6,14 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from flask import Config, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
+from .core import database
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
@@ -27,9 +29,20 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 log = logging.getLogger(__name__)
 
 
+class Moderation(Flask):
+    def log_exception(
+        self,
+        exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None],
+    ) -> None:
+        """Unexpected errors: once per request, with its id, without any bound value."""
+        from .errors import log_failure
+
+        log_failure(exc_info[1])
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, commands."""
-    app = Flask(
+    app = Moderation(
         __name__,
         instance_relative_config=True,
         template_folder=str(resource_dir("templates")),
@@ -60,7 +73,15 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or settings.sqlite_url(
         app.instance_path
     )
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    options = database.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        connect_timeout=app.config["DB_CONNECT_TIMEOUT"],
+        statement_timeout=app.config["DB_STATEMENT_TIMEOUT"],
+    )
+    options.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # Bound values (emails, addresses) never reach an exception's text, hence the log.
+    options["hide_parameters"] = True
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config.setdefault("RATELIMIT_STORAGE_URI", rate_limit_storage_uri(app))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
@@ -144,16 +165,29 @@ def resolve_secret_key(app: Flask) -> str:
 
 def register_extensions(app: Flask) -> None:
     from . import security
-    from .accounts.login import load_moderator
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    with app.app_context():
+        database.limit_client_waits(db.engine, app.config["DB_STATEMENT_TIMEOUT"])
     migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.user_loader(load_moderator)
+    login_manager.user_loader(load_user)
     security.init_app(app)
+
+
+def load_user(user_id: str) -> Any:
+    """The session's moderator; no one while the database is unavailable, so that the
+    error page saying so renders without it."""
+    from flask import g
+
+    from .accounts.login import load_moderator
+
+    if g.get("database_unavailable"):
+        return None
+    return load_moderator(user_id)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -174,6 +174,10 @@ SETTINGS: dict[str, Setting] = {
     "MAX_CONTENT_LENGTH": Setting(whole_number(1024), 160 * 1024),
     # How moderators' passwords are hashed (Werkzeug's method string).
     "PASSWORD_HASH_METHOD": Setting(text, "scrypt"),
+    # How long to wait for the database (seconds, 0 = no limit): a connection (and
+    # SQLite's write lock), then a statement. A database that is down or hung answers 503.
+    "DB_CONNECT_TIMEOUT": Setting(seconds, 5.0),
+    "DB_STATEMENT_TIMEOUT": Setting(seconds, 10.0),
 }
 
 

@@ -1,9 +1,11 @@
 """The database: the declarative base, the session (``db``), column types every area
-uses, SQLite's connection settings (WAL, a busy timeout, enforced foreign keys), and the
-one statement that is spelled differently on each backend."""
+uses, the engine's options (hidden parameters, timeouts), SQLite's connection settings
+(WAL, enforced foreign keys), and the one statement that is spelled differently on each
+backend."""
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -12,10 +14,12 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# A statement that outlives the server's own statement timeout by this much is given up
+# on by the client: a hung server (stopped, swapped out) cannot enforce its own limit.
+CLIENT_GRACE_SECONDS = 1.0
 
 
 class Base(DeclarativeBase):
@@ -64,11 +68,58 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def engine_options(url: str, *, connect_timeout: float, statement_timeout: float) -> dict[str, Any]:
+    """The engine's options: parameters never in error messages, and bounded waits.
+
+    ``connect_timeout`` bounds a new connection and the wait for a pooled one (and, on
+    SQLite, for the write lock); ``statement_timeout`` bounds each statement on
+    PostgreSQL. Zero means no limit.
+    """
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        # The busy timeout: how long a write waits for another one to finish.
+        options["connect_args"] = {"timeout": connect_timeout}
+        return options
+    if connect_timeout:
+        options["pool_timeout"] = connect_timeout
+    if backend == "postgresql":
+        connect_args: dict[str, Any] = {}
+        if connect_timeout:
+            # libpq counts whole seconds (and at least 2).
+            connect_args["connect_timeout"] = max(1, math.ceil(connect_timeout))
+        if statement_timeout:
+            connect_args["options"] = f"-c statement_timeout={round(statement_timeout * 1000)}"
+        options["connect_args"] = connect_args
+    return options
+
+
+def limit_client_waits(engine: Engine, statement_timeout: float) -> None:
+    """Give up on a PostgreSQL server that does not answer at all.
+
+    The server's ``statement_timeout`` ends slow statements, but a server that is hung
+    (stopped, out of memory) enforces nothing, and the driver would wait forever: each
+    worker would block until the web server kills it. With psycopg, every wait on the
+    connection (pings included) is bounded by the statement timeout plus a grace; past
+    it the connection is closed and the usual "database unavailable" error follows.
+    """
+    if not statement_timeout or engine.dialect.name != "postgresql":
+        return
+    if engine.dialect.driver != "psycopg":
+        return
+    from .deadline import connect_with_deadline
+
+    seconds = statement_timeout + CLIENT_GRACE_SECONDS
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+        return connect_with_deadline(seconds, *cargs, **cparams)
 
 
 def insert_unless_present(model: Any, values: dict[str, Any]) -> bool:

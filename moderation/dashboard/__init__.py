@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, g
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from ..comments.actions import ALL_ACTIONS, STATUS_ACTIONS
 from ..comments.models import Status
 from ..decoding import require_form_post
-from ..errors import http_error_response
+from ..errors import UNAVAILABLE, http_error_response, rollback, unavailable_response
 from ..security import dashboard_headers
 from . import queries
 
@@ -33,14 +34,35 @@ def page_error(error: HTTPException) -> ResponseReturnValue:
     return http_error_response(error, template="dashboard/error.html")
 
 
+def page_unavailable(error: Exception) -> ResponseReturnValue:
+    """The database is unavailable: the dashboard's page says so, without it."""
+    return unavailable_response(error, template="dashboard/error.html")
+
+
+for _kind in UNAVAILABLE:
+    bp.register_error_handler(_kind, page_unavailable)
+
+
+def pending_total() -> int:
+    """The header's count of waiting comments; none on a page the database failed."""
+    if g.get("database_unavailable"):
+        return 0
+    try:
+        return queries.pending_count() if current_user.is_authenticated else 0
+    except SQLAlchemyError:
+        # An error page must render even so: without the count.
+        rollback()
+        g.database_unavailable = True
+        return 0
+
+
 @bp.context_processor
 def dashboard_globals() -> dict[str, Any]:
-    waiting = queries.pending_count() if current_user.is_authenticated else 0
     return {
         "Status": Status,
         "actions": ALL_ACTIONS,
         "status_actions": STATUS_ACTIONS.values(),
-        "pending_total": waiting,
+        "pending_total": pending_total(),
     }
 
 
