@@ -102,6 +102,36 @@ def origin_list(value: Any) -> list[str]:
     return origins
 
 
+def _http_url(value: str, what: str) -> tuple[str, str]:
+    """``value`` split into its origin and its path, or a ValueError naming ``what``."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise ValueError(f"{value!r} is not {what}") from None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.password is not None
+        or parts.query
+        or parts.fragment
+        or any(char.isspace() for char in value)
+    ):
+        raise ValueError(f"{value!r} is not {what}")
+    return f"{parts.scheme}://{parts.netloc.lower()}", parts.path
+
+
+def url_prefix_list(value: Any) -> list[str]:
+    """Address prefixes such as ``https://blog.example/posts/``."""
+    prefixes = word_list(value)
+    for prefix in prefixes:
+        _http_url(prefix, "an address prefix like https://blog.example/posts/")
+    return prefixes
+
+
 def optional_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -142,6 +172,9 @@ SETTINGS: dict[str, Setting] = {
     "SECRET_KEY": Setting(optional_text, None),
     # Origins allowed to embed the widget, call the API and frame /embed pages.
     "ALLOWED_ORIGINS": Setting(origin_list, []),
+    # Besides the allowed origins, the addresses (by prefix) whose title and address a
+    # reader's first comment may give a new article.
+    "ARTICLE_URL_PREFIXES": Setting(url_prefix_list, []),
     # A signed form token must be at least this old and at most this old (seconds).
     "MIN_FILL_SECONDS": Setting(seconds, 3.0),
     "FORM_TOKEN_MAX_AGE": Setting(whole_number(1), 2 * 60 * 60),

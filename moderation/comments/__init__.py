@@ -16,10 +16,12 @@ from .articles import (
     article_for_comment,
     bump_version,
     close_article,
+    confirm_article,
     create_article,
     edit_article,
     get_article,
     is_valid_article_id,
+    reader_details,
 )
 from .audit import record
 from .moderation import (
@@ -71,6 +73,7 @@ __all__ = [
     "can_reply_to",
     "bump_version",
     "close_article",
+    "confirm_article",
     "create_article",
     "delete_comment",
     "edit_article",
@@ -83,6 +86,7 @@ __all__ = [
     "post_comment",
     "public_comment",
     "public_version",
+    "reader_details",
     "record",
     "reject",
     "reply_from_dashboard",
