@@ -124,12 +124,29 @@ def _http_url(value: str, what: str) -> tuple[str, str]:
     return f"{parts.scheme}://{parts.netloc.lower()}", parts.path
 
 
+def public_url(value: Any) -> str | None:
+    """The service's own address: an http(s) origin, optionally with a path prefix
+    (``https://comments.example`` or ``https://blog.example/comments``), no trailing
+    slash."""
+    value = optional_text(value)
+    if value is None:
+        return None
+    what = "an address like https://comments.example"
+    origin, path = _http_url(value, what)
+    return origin + path.rstrip("/")
+
+
 def url_prefix_list(value: Any) -> list[str]:
     """Address prefixes such as ``https://blog.example/posts/``."""
     prefixes = word_list(value)
     for prefix in prefixes:
         _http_url(prefix, "an address prefix like https://blog.example/posts/")
     return prefixes
+
+
+def optional_bool(value: Any) -> bool | None:
+    """A boolean, or None (unset) to let another setting decide."""
+    return None if value is None else parse_bool(value)
 
 
 def optional_text(value: Any) -> str | None:
@@ -172,6 +189,9 @@ SETTINGS: dict[str, Setting] = {
     "SECRET_KEY": Setting(optional_text, None),
     # Origins allowed to embed the widget, call the API and frame /embed pages.
     "ALLOWED_ORIGINS": Setting(origin_list, []),
+    # The service's own address, the one source of absolute URLs; requests for another
+    # host are refused. Unset (development), URLs follow the request's Host.
+    "PUBLIC_URL": Setting(public_url, None),
     # Besides the allowed origins, the addresses (by prefix) whose title and address a
     # reader's first comment may give a new article.
     "ARTICLE_URL_PREFIXES": Setting(url_prefix_list, []),
@@ -189,8 +209,8 @@ SETTINGS: dict[str, Setting] = {
     "LOGIN_RATE_LIMIT": Setting(rate_limit, "10 per minute"),
     # Failed dashboard logins per account (the email typed), from any address.
     "LOGIN_ACCOUNT_RATE_LIMIT": Setting(rate_limit, "5 per minute"),
-    # Secure cookies for HTTPS deployments.
-    "SECURE_COOKIES": Setting(parse_bool, False),
+    # Secure cookies for HTTPS deployments; unset, on when PUBLIC_URL is https.
+    "SECURE_COOKIES": Setting(optional_bool, None),
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     "TRUSTED_PROXIES": Setting(whole_number(0, 10), 0),
     # Show Gravatar pictures instead of the built-in identicons (sends hashed emails).
