@@ -13,6 +13,7 @@ from flask import Config, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
+from . import urls
 from .core import database
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -85,6 +86,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", rate_limit_storage_uri(app))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
+    urls.configure(app)
     secure = app.config["SECURE_COOKIES"]
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,

@@ -102,6 +102,53 @@ def origin_list(value: Any) -> list[str]:
     return origins
 
 
+def _http_url(value: str, what: str) -> tuple[str, str]:
+    """``value`` split into its origin and its path, or a ValueError naming ``what``."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise ValueError(f"{value!r} is not {what}") from None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.password is not None
+        or parts.query
+        or parts.fragment
+        or any(char.isspace() for char in value)
+    ):
+        raise ValueError(f"{value!r} is not {what}")
+    return f"{parts.scheme}://{parts.netloc.lower()}", parts.path
+
+
+def public_url(value: Any) -> str | None:
+    """The service's own address: an http(s) origin, optionally with a path prefix
+    (``https://comments.example`` or ``https://blog.example/comments``), no trailing
+    slash."""
+    value = optional_text(value)
+    if value is None:
+        return None
+    what = "an address like https://comments.example"
+    origin, path = _http_url(value, what)
+    return origin + path.rstrip("/")
+
+
+def url_prefix_list(value: Any) -> list[str]:
+    """Address prefixes such as ``https://blog.example/posts/``."""
+    prefixes = word_list(value)
+    for prefix in prefixes:
+        _http_url(prefix, "an address prefix like https://blog.example/posts/")
+    return prefixes
+
+
+def optional_bool(value: Any) -> bool | None:
+    """A boolean, or None (unset) to let another setting decide."""
+    return None if value is None else parse_bool(value)
+
+
 def optional_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -142,6 +189,12 @@ SETTINGS: dict[str, Setting] = {
     "SECRET_KEY": Setting(optional_text, None),
     # Origins allowed to embed the widget, call the API and frame /embed pages.
     "ALLOWED_ORIGINS": Setting(origin_list, []),
+    # The service's own address, the one source of absolute URLs; requests for another
+    # host are refused. Unset (development), URLs follow the request's Host.
+    "PUBLIC_URL": Setting(public_url, None),
+    # Besides the allowed origins, the addresses (by prefix) whose title and address a
+    # reader's first comment may give a new article.
+    "ARTICLE_URL_PREFIXES": Setting(url_prefix_list, []),
     # A signed form token must be at least this old and at most this old (seconds).
     "MIN_FILL_SECONDS": Setting(seconds, 3.0),
     "FORM_TOKEN_MAX_AGE": Setting(whole_number(1), 2 * 60 * 60),
@@ -156,8 +209,8 @@ SETTINGS: dict[str, Setting] = {
     "LOGIN_RATE_LIMIT": Setting(rate_limit, "10 per minute"),
     # Failed dashboard logins per account (the email typed), from any address.
     "LOGIN_ACCOUNT_RATE_LIMIT": Setting(rate_limit, "5 per minute"),
-    # Secure cookies for HTTPS deployments.
-    "SECURE_COOKIES": Setting(parse_bool, False),
+    # Secure cookies for HTTPS deployments; unset, on when PUBLIC_URL is https.
+    "SECURE_COOKIES": Setting(optional_bool, None),
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     "TRUSTED_PROXIES": Setting(whole_number(0, 10), 0),
     # Show Gravatar pictures instead of the built-in identicons (sends hashed emails).

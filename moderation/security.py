@@ -32,17 +32,57 @@ def csp(*directives: str) -> str:
 
 def embed_page_csp() -> str:
     """The /embed page: its own styles and script, avatars, framed by the blogs only."""
-    img_src = "img-src 'self' data:"
-    if current_app.config["GRAVATAR"]:
-        img_src += " " + GRAVATAR_ORIGIN
     return csp(
         "default-src 'none'",
         "style-src 'self'",
         "script-src 'self'",
-        img_src,
+        _img_src(),
         "form-action 'self'",
         "base-uri 'none'",
         frame_ancestors(),
+    )
+
+
+def _img_src() -> str:
+    img_src = "img-src 'self' data:"
+    if current_app.config["GRAVATAR"]:
+        img_src += " " + GRAVATAR_ORIGIN
+    return img_src
+
+
+def fragment_csp() -> str:
+    """The fragment (comments and form, for the widget's shadow root or a server-side
+    include). Where it is included, the blog's page's own policy applies; opened on its
+    own it runs nothing, loads only its stylesheet and avatars, and is never framed."""
+    return csp(
+        "default-src 'none'",
+        "style-src 'self'",
+        _img_src(),
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+
+
+def fragment_headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = fragment_csp()
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def demo_csp(style_nonce: str) -> str:
+    """The demo blog page: the widget's script from this origin, its inline style sheet by
+    nonce, the no-JS iframe of /embed; never framed itself."""
+    return csp(
+        "default-src 'none'",
+        "script-src 'self'",
+        "connect-src 'self'",
+        f"style-src 'self' 'nonce-{style_nonce}'",
+        _img_src(),
+        "frame-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
     )
 
 

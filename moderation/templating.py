@@ -12,6 +12,7 @@ from .comments.models import Comment
 from .core.database import utcnow
 from .core.text import safe_link
 from .public import assets
+from .urls import external_url_for, link_for
 
 
 def avatar(comment: Comment) -> Markup:
@@ -23,7 +24,9 @@ def avatar(comment: Comment) -> Markup:
 def asset_url(name: str, external: bool = False) -> str:
     """The immutable, content-hashed URL of a widget asset."""
     digest = assets.load(name).digest
-    return url_for("public.versioned_asset", digest=digest, name=name, _external=external)
+    if external:
+        return external_url_for("public.versioned_asset", digest=digest, name=name)
+    return url_for("public.versioned_asset", digest=digest, name=name)
 
 
 def since(moment: datetime) -> str:
@@ -47,3 +50,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(safe_link, "safe_link")
     app.add_template_filter(since, "since")
     app.add_template_global(asset_url, "asset_url")
+    # Absolute URLs come from MODERATION_PUBLIC_URL when set, never from the Host header.
+    app.add_template_global(link_for, "link_for")
+    app.add_template_global(external_url_for, "external_url_for")

@@ -78,7 +78,11 @@ def test_article_created_on_first_comment_only_when_allowed(app: object) -> None
     with pytest.raises(domain.ArticleNotFound):
         domain.article_for_comment("new-post", auto_create=False)
     article = domain.article_for_comment(
-        "new-post", title="New", url="https://b.example/new", auto_create=True
+        "new-post",
+        title="New",
+        url="https://b.example/new",
+        auto_create=True,
+        origins=["https://b.example"],
     )
     assert article.title == "New" and domain.get_article("new-post") is article
 

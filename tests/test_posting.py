@@ -8,7 +8,12 @@ from moderation.comments.models import Article, Status
 from moderation.comments.tokens import GoodToken, TokenError, check_token, issue_token
 from moderation.extensions import db
 
-RULES = domain.PostingRules(auto_create_articles=True, max_thread_depth=3, blocklist=["casino"])
+RULES = domain.PostingRules(
+    auto_create_articles=True,
+    max_thread_depth=3,
+    blocklist=["casino"],
+    article_origins=("https://blog.example",),
+)
 
 
 def token_for(app: Flask, article_id: str) -> GoodToken:
@@ -29,14 +34,15 @@ def test_a_comment_is_stored_pending_on_a_new_article_with_its_cleaned_title(app
         token_for(app, "new-post"),
         RULES,
         title="A\x00 new\n post",
-        url="javascript:alert(1)",
+        url="https://blog.example/new-post",
     )
     db.session.commit()
     assert (
         posted.comment.status is Status.PENDING and posted.comment.html == "<p><em>Moving</em></p>"
     )
     article = db.session.get(Article, "new-post")
-    assert article is not None and (article.title, article.url) == ("A new post", "")
+    assert article is not None
+    assert (article.title, article.url) == ("A new post", "https://blog.example/new-post")
 
 
 def test_the_spam_rules_speak_and_a_honeypot_bins_the_comment(app: Flask, article: Article) -> None:

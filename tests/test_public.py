@@ -180,7 +180,11 @@ def test_article_created_on_first_comment(
     client: FlaskClient, form_token: Callable[..., str]
 ) -> None:
     response = post_comment(
-        client, form_token("brand-new"), "brand-new", title="Brand new", url="https://b.example/new"
+        client,
+        form_token("brand-new"),
+        "brand-new",
+        title="Brand new",
+        url="http://blog.example/new",
     )
     assert response.status_code == 202
     article = db.session.get(Article, "brand-new")

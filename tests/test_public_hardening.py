@@ -64,15 +64,18 @@ def test_readers_cannot_plant_links_or_control_characters_in_a_new_article(
     cases = {
         "new-1": ("Log in again\x00\u202e", "//evil.example/moderation/login"),
         "new-2": ("Fine title", "javascript:alert(1)"),
-        "new-3": ("  Spaced\n  title ", "https://blog.example/new-3"),
+        "new-3": ("  Spaced\n  title ", "http://blog.example/new-3"),
+        "new-4": ("Log in again\x00\u202e", "http://blog.example/new-4"),
     }
     for article_id, (title, url) in cases.items():
         response = post_comment(client, form_token(article_id), article_id, title=title, url=url)
         assert response.status_code == 202, response.json
     stored = {a.id: (a.title, a.url) for a in db.session.scalars(db.select(Article))}
-    assert stored["new-1"] == ("Log in again", "")
-    assert stored["new-2"] == ("Fine title", "")
-    assert stored["new-3"] == ("Spaced title", "https://blog.example/new-3")
+    # No address on the owner's site: no title either.
+    assert stored["new-1"] == ("", "")
+    assert stored["new-2"] == ("", "")
+    assert stored["new-3"] == ("Spaced title", "http://blog.example/new-3")
+    assert stored["new-4"] == ("Log in again", "http://blog.example/new-4")
 
 
 @pytest.mark.parametrize(

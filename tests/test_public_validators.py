@@ -138,9 +138,10 @@ def test_an_article_not_created_yet_shows_and_validates_what_the_query_names(
     client: FlaskClient, kind: str
 ) -> None:
     url = "/api/articles/new-post/comments" if kind == "comments" else "/embed/new-post/fragment"
-    first = _get(client, url + "?title=First+title")
+    page = "&url=http%3A%2F%2Fblog.example%2Fnew-post"
+    first = _get(client, url + "?title=First+title" + page)
     assert first.status_code == 200 and "First title" in first.get_data(as_text=True)
-    other = _get(client, url + "?title=Second+title", first.headers["ETag"])
+    other = _get(client, url + "?title=Second+title" + page, first.headers["ETag"])
     assert other.status_code == 200 and "Second title" in other.get_data(as_text=True)
     assert other.headers["ETag"] != first.headers["ETag"]
 

@@ -288,7 +288,15 @@ def test_unknown_articles_echo_only_clean_titles_and_addresses(client: FlaskClie
     response = client.get(
         "/api/articles/never-seen/comments?title=Hi%00%E2%80%AEthere&url=javascript:alert(1)"
     )
-    assert response.json["article"] == {"id": "never-seen", "title": "Hithere", "url": ""}
+    assert response.json["article"] == {"id": "never-seen", "title": "", "url": ""}
+    response = client.get(
+        "/api/articles/never-seen/comments?title=Hi%00%E2%80%AEthere&url=http://blog.example/x"
+    )
+    assert response.json["article"] == {
+        "id": "never-seen",
+        "title": "Hithere",
+        "url": "http://blog.example/x",
+    }
 
 
 def test_the_embed_page_links_back_to_its_article(client: FlaskClient, article: Article) -> None:

@@ -16,10 +16,12 @@ from .articles import (
     article_for_comment,
     bump_version,
     close_article,
+    confirm_article,
     create_article,
     edit_article,
     get_article,
     is_valid_article_id,
+    reader_details,
     unknown_article_message,
 )
 from .audit import record
@@ -72,6 +74,7 @@ __all__ = [
     "can_reply_to",
     "bump_version",
     "close_article",
+    "confirm_article",
     "create_article",
     "delete_comment",
     "edit_article",
@@ -84,6 +87,7 @@ __all__ = [
     "post_comment",
     "public_comment",
     "public_version",
+    "reader_details",
     "record",
     "reject",
     "reply_from_dashboard",

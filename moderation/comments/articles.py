@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from sqlalchemy import update
 
@@ -102,9 +104,50 @@ def create_article(article_id: str, *, title: str = "", url: str = "") -> Articl
     return article
 
 
+def on_owned_site(url: str, origins: Iterable[str], prefixes: Iterable[str]) -> bool:
+    """Whether ``url`` (an http(s) address) is on one of the site owner's sites: its origin
+    is one of ``origins`` (``*`` names no site), or it starts with one of ``prefixes`` on
+    the same scheme and host."""
+    try:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return False
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        if origin in (o.rstrip("/").lower() for o in origins if o != "*"):
+            return True
+        for prefix in prefixes:
+            wanted = urlsplit(prefix)
+            same_site = f"{wanted.scheme}://{wanted.netloc}".lower() == origin
+            if same_site and parts.path.startswith(wanted.path):
+                return True
+    except ValueError:
+        return False
+    return False
+
+
+def reader_details(
+    title: str, url: str, *, origins: Iterable[str], prefixes: Iterable[str]
+) -> tuple[str, str]:
+    """The title and address a reader's browser gives an article not created yet, cleaned
+    (one line of text; an http(s) address), when that address is on the owner's site
+    (``on_owned_site``); else none: a stranger must not name the owner's article, nor
+    point its "Back to the article" link at their own page."""
+    url = web_url_or_empty(url, URL_MAX)
+    if not url or not on_owned_site(url, origins, prefixes):
+        return "", ""
+    return clean_line(title, TITLE_MAX), url
+
+
 def _insert_article_if_missing(article_id: str, title: str, url: str) -> Article:
     """Create the article unless a concurrent request just did; either way, return it."""
-    values = {"id": article_id, "title": title, "url": url, "closed": False, "created_at": utcnow()}
+    values = {
+        "id": article_id,
+        "title": title,
+        "url": url,
+        "closed": False,
+        "created_at": utcnow(),
+        "details_from_reader": bool(title or url),
+    }
     insert_unless_present(Article, values)
     article = db.session.get(Article, article_id)
     assert article is not None
@@ -112,21 +155,28 @@ def _insert_article_if_missing(article_id: str, title: str, url: str) -> Article
 
 
 def article_for_comment(
-    article_id: str, *, title: str = "", url: str = "", auto_create: bool
+    article_id: str,
+    *,
+    title: str = "",
+    url: str = "",
+    auto_create: bool,
+    origins: Iterable[str] = (),
+    prefixes: Iterable[str] = (),
 ) -> Article:
     """The article a new comment goes to, created on its first comment when allowed.
 
-    The title and address come from the reader's browser: they are cleaned (one line of
-    text; an http(s) address or nothing) rather than refused, since the reader cannot
-    fix them.
+    The title and address come from the reader's browser: they are kept only when the
+    address is on one of the owner's sites (``origins``, ``prefixes``: see
+    ``reader_details``), and then marked for a moderator to confirm; otherwise the
+    article is created without them. Either way nothing is refused, since the reader
+    cannot fix them. An existing article never takes them.
     """
     article = get_article(article_id)
     if article is None:
         if not auto_create or not is_valid_article_id(article_id):
             raise ArticleNotFound("There is no such article.")
-        article = _insert_article_if_missing(
-            article_id, clean_line(title, TITLE_MAX), web_url_or_empty(url, URL_MAX)
-        )
+        title, url = reader_details(title, url, origins=origins, prefixes=prefixes)
+        article = _insert_article_if_missing(article_id, title, url)
     if article.closed:
         raise CommentsClosed("Comments are closed for this article.")
     return article
@@ -135,12 +185,14 @@ def article_for_comment(
 def edit_article(
     article: Article, *, title: str, url: str, moderator: Moderator | None = None
 ) -> Article:
-    """Change an article's title and address; the change goes to the log."""
+    """Change an article's title and address; the change goes to the log. A moderator
+    saving them confirms them too, changed or not."""
     title, url = check_title(title), check_url(url)
     if (title, url) == (article.title, article.url):
-        return article
+        return confirm_article(article, moderator)
     before = f"{article.title!r} <{article.url}>"
     article.title, article.url = title, url
+    article.details_from_reader = False
     record(
         None,
         moderator,
@@ -149,6 +201,20 @@ def edit_article(
         article_id=article.id,
     )
     bump_version(article.id)
+    return article
+
+
+def confirm_article(article: Article, moderator: Moderator | None = None) -> Article:
+    """A moderator vouches for a title and address a reader's first comment gave."""
+    if article.details_from_reader:
+        article.details_from_reader = False
+        record(
+            None,
+            moderator,
+            "confirm article",
+            detail=f"{article.title!r} <{article.url}>",
+            article_id=article.id,
+        )
     return article
 
 

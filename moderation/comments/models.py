@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.database import Model, UTCDateTime, utcnow
@@ -44,6 +44,11 @@ class Article(Model):
     # closing): the public pages' validators are keyed on it. Only ever changed by
     # ``articles.bump_version``'s ``version = version + 1``; not an optimistic lock.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The title and address were given by a reader's first comment (from an address the
+    # owner allows): the dashboard marks them until a moderator edits or confirms them.
+    details_from_reader: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     comments: Mapped[list[Comment]] = relationship(back_populates="article", passive_deletes=True)
 

@@ -110,16 +110,15 @@ def edit_comment(
 def delete_comment(
     comment: Comment, moderator: Moderator | None, *, expected_version: int | None = None
 ) -> None:
-    """Delete a comment for good; replies stay, re-attached to nothing."""
+    """Delete a comment for good; replies stay, re-attached to nothing.
+
+    The log keeps which comment it was (its id: the row's link to it is cut), its
+    article and who deleted it; never who wrote it or what it said, which are gone for
+    good too.
+    """
     _check_version(comment, expected_version)
     article_id = comment.article_id
-    record(
-        comment,
-        moderator,
-        "delete",
-        from_status=comment.status,
-        detail=f"#{comment.id} by {comment.author_name}: {comment.body[:200]}",
-    )
+    record(comment, moderator, "delete", from_status=comment.status, detail=f"#{comment.id}")
     db.session.flush()
     db.session.delete(comment)
     _flush(comment)

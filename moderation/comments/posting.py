@@ -33,6 +33,10 @@ class PostingRules:
     """The site owner's settings that a new comment is held to."""
 
     auto_create_articles: bool = True
+    # Where a new article's title and address may come from a reader: the blogs'
+    # origins and the owner's address prefixes (see ``articles.reader_details``).
+    article_origins: tuple[str, ...] = ()
+    article_url_prefixes: tuple[str, ...] = ()
     max_thread_depth: int = 3
     blocklist: list[str] = field(default_factory=list)
 
@@ -54,7 +58,8 @@ def post_comment(
     remote_addr: str | None = None,
 ) -> Posted:
     """Store a reader's comment on ``article_id`` (created on its first comment when the
-    rules allow, with the reader's ``title`` and ``url`` cleaned), checked against the
+    rules allow, with the reader's ``title`` and ``url`` when the rules trust that
+    address), checked against the
     spam rules, and spend the form ``token`` that carried it, all in the caller's
     transaction.
 
@@ -62,7 +67,12 @@ def post_comment(
     spent already); nothing is stored then, once the caller rolls back.
     """
     article = article_for_comment(
-        article_id, title=title, url=url, auto_create=rules.auto_create_articles
+        article_id,
+        title=title,
+        url=url,
+        auto_create=rules.auto_create_articles,
+        origins=rules.article_origins,
+        prefixes=rules.article_url_prefixes,
     )
     verdict = check_submission(
         name=submission.name,

@@ -46,6 +46,19 @@ def article_view(article_id: str) -> ResponseReturnValue:
     return html, status
 
 
+@bp.post("/articles/<article_id>/confirm")
+@login_required
+def article_confirm(article_id: str) -> ResponseReturnValue:
+    """The moderator vouches for the title and address a reader's first comment gave."""
+    article = article_or_404(article_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    domain.confirm_article(article, me())
+    db.session.commit()
+    flash(f"The title and address of {article.id} are confirmed.", "success")
+    return redirect(url_for(".article_view", article_id=article.id), code=303)
+
+
 @bp.post("/articles/<article_id>/<any(close, reopen):action>")
 @login_required
 def article_close(article_id: str, action: str) -> ResponseReturnValue:

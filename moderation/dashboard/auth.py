@@ -7,7 +7,18 @@ import hmac
 import logging
 import secrets
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -89,6 +100,14 @@ def _remember_device(response: Response, moderator_email: str) -> None:
     )
 
 
+def _new_session() -> None:
+    """Start the logged-in session afresh: nothing a stranger could have planted in, or
+    read from, the anonymous one carries over, the CSRF token least of all."""
+    session.clear()
+    # Flask-WTF keeps the request's signed token in g under the session key's name.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 # Failed attempts per client address: one machine guessing many accounts.
 @limiter.limit(
@@ -115,6 +134,7 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         moderator = authenticate(form.email.data or "", form.password.data or "")
         if moderator is not None:
+            _new_session()
             login_user(moderator)
             moderators.record_login(moderator)
             db.session.commit()

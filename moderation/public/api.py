@@ -14,6 +14,24 @@ from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
 from .reading import article_view, not_modified, public_etag, unchanged
 
 MAX_COUNT_ARTICLES = 100
+# The longest /api/ URL (path and query string) answered. gunicorn refuses a request line
+# over 4,094 bytes (--limit-request-line) with an HTML page; well below that, the API
+# refuses as JSON, so its clients always get an answer they can read.
+MAX_API_URL_LENGTH = 2000
+
+
+@bp.before_app_request
+def refuse_long_api_urls() -> Response | None:
+    if not request.path.startswith("/api/"):
+        return None
+    length = len(request.full_path if request.query_string else request.path)
+    if length > MAX_API_URL_LENGTH:
+        return error_response(
+            414,
+            f"That address is too long: API addresses are at most {MAX_API_URL_LENGTH} "
+            "characters. Ask for fewer articles at once.",
+        )
+    return None
 
 
 @bp.get("/api/articles/<article_id>/comments")

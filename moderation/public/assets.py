@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Response, abort, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
+from ..urls import external_url_for
 from . import bp
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -71,7 +72,7 @@ def embed_js() -> Response:
     """The widget: a short cache lifetime and an ETag; the pinned URL in ``Link``."""
     asset = load("embed.js")
     response = _asset_response(asset, EMBED_JS_CACHE)
-    pinned = url_for("public.versioned_asset", digest=asset.digest, name=asset.name, _external=True)
+    pinned = external_url_for("public.versioned_asset", digest=asset.digest, name=asset.name)
     response.headers["Link"] = f'<{pinned}>; rel="canonical"'
     return response
 

@@ -5,14 +5,11 @@ from __future__ import annotations
 from flask import Response, request
 
 from ..security import allowed_origins
+from ..urls import own_origin
 
 CORS_PATH_PREFIXES = ("/api/",)
 # The comments fragment, fetched by embed.js from the blog's page.
 CORS_PATH_SUFFIXES = ("/fragment",)
-
-
-def own_origin() -> str:
-    return request.host_url.rstrip("/")
 
 
 def origin_allowed(origin: str | None) -> bool:

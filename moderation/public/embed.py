@@ -10,7 +10,8 @@ from .. import comments as domain
 from ..comments.models import Comment
 from ..comments.tokens import issue_token
 from ..errors import error_response
-from ..security import embed_page_csp
+from ..security import embed_page_csp, fragment_headers
+from ..urls import url_base
 from . import assets, bp
 from .forms import CommentForm
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
@@ -103,13 +104,15 @@ def embed_fragment(article_id: str) -> Response:
     can include it server-side. It carries no form token (the widget fetches one when
     it renders), so it is revalidated cheaply with its ETag.
     """
-    etag = public_etag(article_id, "fragment", assets.load("widget.css").digest)
+    # Its URLs are absolute: without PUBLIC_URL they name the request's host, and a copy
+    # made for one host must not validate for another.
+    etag = public_etag(article_id, "fragment", assets.load("widget.css").digest, url_base())
     if unchanged(etag):
-        return not_modified(etag)
+        return fragment_headers(not_modified(etag))
     html = _render_fragment(
         "embed/fragment.html", article_id, form=CommentForm(formdata=None), external=True
     )
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "no-cache"
     response.set_etag(etag)
-    return response
+    return fragment_headers(response)

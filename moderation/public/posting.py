@@ -117,6 +117,8 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, str]) -> 
 def posting_rules(config: Mapping[str, Any]) -> domain.PostingRules:
     return domain.PostingRules(
         auto_create_articles=config["AUTO_CREATE_ARTICLES"],
+        article_origins=tuple(config["ALLOWED_ORIGINS"]),
+        article_url_prefixes=tuple(config["ARTICLE_URL_PREFIXES"]),
         max_thread_depth=config["MAX_THREAD_DEPTH"],
         blocklist=config["BLOCKLIST"],
     )

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from flask import Response, abort, current_app, request
 
 from .. import comments as domain
-from ..comments.models import TITLE_MAX, URL_MAX
-from ..core.text import clean_line, web_url_or_empty
 
 
 @dataclass
@@ -28,19 +26,14 @@ def public_etag(article_id: str, kind: str, *extra: str) -> str:
     An existing article is keyed on its version (one primary-key read), never on the
     query string: the widget sends ``url=location.href``, and tracking parameters must
     not make a new validator. Only an article not created yet shows what the query
-    string names (title and address), so only then do those take part. The settings
+    string names (title and address, when the owner's settings accept that address), so
+    only then do those take part. The settings
     that change the rendering always do; ``reply_to`` opens the form as a reply.
     """
     config = current_app.config
     version = domain.public_version(article_id) if domain.is_valid_article_id(article_id) else None
     if version is None:
-        args = request.args
-        state = [
-            "new",
-            str(config["AUTO_CREATE_ARTICLES"]),
-            args.get("title", ""),
-            args.get("url", ""),
-        ]
+        state = ["new", str(config["AUTO_CREATE_ARTICLES"]), *_details_from_query()]
     else:
         state = ["v", version]
     parts = (
@@ -70,13 +63,24 @@ def not_modified(etag: str) -> Response:
     return response
 
 
+def _details_from_query() -> tuple[str, str]:
+    """The title and address the query string names for an article not created yet, as
+    its first comment would create it: none unless the address is the owner's."""
+    config = current_app.config
+    return domain.reader_details(
+        request.args.get("title", ""),
+        request.args.get("url", ""),
+        origins=config["ALLOWED_ORIGINS"],
+        prefixes=config["ARTICLE_URL_PREFIXES"],
+    )
+
+
 def article_view(article_id: str) -> ArticleView:
     article = domain.get_article(article_id)
     if article is not None:
         return ArticleView(article.id, article.title, article.url, article.closed)
     if current_app.config["AUTO_CREATE_ARTICLES"] and domain.is_valid_article_id(article_id):
         # Not created yet: show what the first comment would create it with.
-        title = clean_line(request.args.get("title", ""), TITLE_MAX)
-        url = web_url_or_empty(request.args.get("url", ""), URL_MAX)
+        title, url = _details_from_query()
         return ArticleView(article_id, title, url, False)
     abort(404, domain.unknown_article_message(article_id))
