@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The address in every absolute URL the service writes (the widget's links, the demo's
+# script); requests for any other host are refused.
+PUBLIC_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint install install-dev browser-deps bench clean
@@ -27,7 +30,8 @@ install-dev: $(VENV)/.installed-dev
 # setup stops first when HOST:PORT is taken, and ends with the URLs and the login.
 run: install
 	@$(BIN)/flask --app wsgi setup --check-port --host $(HOST) --port $(PORT)
-	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	MODERATION_PUBLIC_URL="$${MODERATION_PUBLIC_URL:-$(PUBLIC_URL)}" \
+		$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 # Debian's Chromium drives the browser tests; axe-core checks accessibility.
 browser-deps:
