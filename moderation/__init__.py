@@ -84,6 +84,13 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     options["hide_parameters"] = True
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config.setdefault("RATELIMIT_STORAGE_URI", rate_limit_storage_uri(app))
+    if app.config["REDIS_URL"]:
+        # Redis down: each worker counts in its own memory (and says so in the log) rather
+        # than failing the request; it goes back to Redis once Redis answers again.
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+        )
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
     urls.configure(app)
