@@ -2,8 +2,8 @@
 
 The scenarios of ``tests/test_reliability.py`` (concurrent posts; ``kill -9`` of the
 master and every worker during posts, then a restart), on a new temporary SQLite file in
-WAL mode, or on a scratch PostgreSQL database given with ``--database-url`` (its tables
-are created by the migrations; use an empty database). Prints one table:
+WAL mode, or on a scratch PostgreSQL database given with ``--database-url`` (the
+migrations bring it up to date; each run posts to new articles). Prints one table:
 
     .venv/bin/python bench/reliability.py [--clients 8] [--posts 200] [--workers 4]
         [--database-url postgresql+psycopg://postgres@127.0.0.1/scratch]
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import uuid
 from functools import partial
 from pathlib import Path
 
@@ -29,7 +30,9 @@ from tests import write_load  # noqa: E402
 from tests.test_rate_limits import Gunicorn  # noqa: E402
 
 SECRET = "reliability-bench-secret"
-ARTICLES = {"concurrency": "bench-concurrency", "crash": "bench-crash"}
+# New articles each run, so a reused database holds no rows of an earlier one.
+RUN = uuid.uuid4().hex[:8]
+ARTICLES = {"concurrency": f"bench-concurrency-{RUN}", "crash": f"bench-crash-{RUN}"}
 
 
 def prepare(database_url: str) -> None:
@@ -37,8 +40,7 @@ def prepare(database_url: str) -> None:
     with app.app_context():
         upgrade()
         for article_id in ARTICLES.values():
-            if domain.get_article(article_id) is None:
-                domain.create_article(article_id, title="Reliability bench")
+            domain.create_article(article_id, title="Reliability bench")
         db.session.commit()
         db.engine.dispose()
 
