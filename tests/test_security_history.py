@@ -19,11 +19,68 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from moderation.comments.models import Article
+from moderation.comments.models import BODY_MAX, Article
+from moderation.comments.rendering import render_comment
 
 from .conftest import ARTICLE_ID
 
 PACKAGE = Path(__file__).resolve().parent.parent / "moderation"
+
+# --- render bombs -----------------------------------------------------------------------
+
+RENDER_BOMBS = {
+    "10,000 nested quotes": ">" * 10_000 + " x",
+    "10,000 nested quotes with spaces": "> " * 5_000 + "x",
+    "10,000 nested list items": "- " * 5_000 + "x",
+    "10,000 nested ordered items": "1. " * 3_333 + "x",
+    "nested list lines": "".join("  " * i + "- x\n" for i in range(97)),
+    "10,000 links": "[a](https://example.com/)\n" * 10_000,
+    "10,000 autolinks": "<https://example.com/>\n" * 10_000,
+    "star storm": "*" * 10_000,
+    "underscore storm": "_" * 10_000,
+    "emphasis openers": "*a " * 3_333,
+    "emphasis closers": "a* " * 3_333,
+    "alternating emphasis": "*_" * 5_000,
+    "nested strong emphasis": "*a **a " * 700 + "b" + " a** a*" * 700,
+    "emphasis multiples of three": "a**b" + "c* " * 3_000,
+    "deeply nested brackets": "[" * 5_000 + "a" + "]" * 5_000,
+    "link openers": "[a" * 5_000,
+    "link openers and emphasis closers": "[ a_" * 2_500,
+    "unclosed links": "[a](<b" * 1_600,
+    "nested link destinations": "[a](" + "(" * 5_000 + ")" * 5_000,
+    "backtick runs": "".join("e" + "`" * i for i in range(1, 140)),
+    "entities": "&#" * 5_000,
+    "reference expansion": "[a]: https://example.com/" + "x" * 5_000 + "\n\n" + "[a]" * 1_600,
+    "reference expansion, angle brackets": "[a]: <" + "y" * 5_000 + ">\n\n" + "[a] " * 1_200,
+    "many references": "".join(f"[{i}]: https://e.example/{i}\n" for i in range(400))
+    + "".join(f"[{i}] " for i in range(400)),
+    "escapes": "<&\"'" * 2_500,
+    "four-byte link targets": "<https://e.example/" + "😀" * 9_970 + ">",
+}
+
+
+@pytest.mark.parametrize("source", RENDER_BOMBS.values(), ids=RENDER_BOMBS.keys())
+def test_render_bombs_take_bounded_time_and_space(source: str) -> None:
+    """A safety limit, not a benchmark: each renders within 2 s, and a comment of the
+    legal length stores at most 20 times its size in HTML."""
+    start = time.perf_counter()
+    rendered = render_comment(source)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 2.0
+    if len(source) <= BODY_MAX:
+        assert len(rendered) <= 20 * len(source)
+    # Nesting is bounded too: no page gets a tree thousands of elements deep.
+    depth = max_depth(rendered)
+    assert depth <= 50
+
+
+def max_depth(markup: str) -> int:
+    depth = deepest = 0
+    for match in re.finditer(r"<(/?)(blockquote|ul|ol|li|em|strong|a|p)\b", markup):
+        depth += -1 if match.group(1) else 1
+        deepest = max(deepest, depth)
+    return deepest
+
 
 # --- regular expressions against catastrophic backtracking ------------------------------
 
