@@ -15,14 +15,19 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
-from moderation.comments.models import BODY_MAX, Article
+from moderation.comments.models import BODY_MAX, Article, Comment, Status
 from moderation.comments.rendering import render_comment
+from moderation.extensions import db
+from moderation.public import assets
 
-from .conftest import ARTICLE_ID
+from .conftest import ARTICLE_ID, Auth, csrf_from
 
 PACKAGE = Path(__file__).resolve().parent.parent / "moderation"
 
@@ -206,3 +211,149 @@ def test_a_body_built_to_make_the_json_scan_backtrack_is_answered_at_once(
     elapsed = time.perf_counter() - start
     assert response.status_code == 400
     assert elapsed < 2.0
+
+
+# --- HSTS and a CSP on every page -------------------------------------------------------
+
+# Every GET route, with a URL to request it. A new route fails
+# ``test_every_get_route_is_walked`` until it is added here.
+ROUTES = {
+    "static": "/static/dashboard.css",
+    "public.api_comments": f"/api/articles/{ARTICLE_ID}/comments",
+    "public.api_counts": f"/api/counts?article={ARTICLE_ID}",
+    "public.api_form_token": f"/api/articles/{ARTICLE_ID}/form-token",
+    "public.embed_js": "/embed.js",
+    "public.versioned_asset": "/v/{digest}/widget.css",
+    "public.demo": "/demo",
+    "public.embed_page": f"/embed/{ARTICLE_ID}",
+    "public.embed_fragment": f"/embed/{ARTICLE_ID}/fragment",
+    "dashboard.articles_view": "/moderation/articles",
+    "dashboard.article_view": f"/moderation/articles/{ARTICLE_ID}",
+    "dashboard.login": "/moderation/login",
+    "dashboard.queue_view": "/moderation/",
+    "dashboard.comment_view": "/moderation/comments/{comment_id}",
+    "dashboard.log_view": "/moderation/log",
+}
+PENDING_CSP = {
+    "public.embed_fragment": "the fragment's CSP is being added in another branch",
+    "public.demo": "the /demo page's CSP is being added in another branch",
+}
+
+
+def test_every_get_route_is_walked(app: Flask) -> None:
+    routes = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in (rule.methods or ())}
+    assert routes == set(ROUTES)
+
+
+def route_url(endpoint: str, comment: Comment) -> str:
+    return ROUTES[endpoint].format(digest=assets.load("widget.css").digest, comment_id=comment.id)
+
+
+@pytest.fixture
+def a_comment(make_comment: Callable[..., Comment]) -> Comment:
+    return make_comment(Status.APPROVED, body="[a link](https://example.com) and *more*")
+
+
+def _csp_case(endpoint: str) -> Any:
+    if endpoint in PENDING_CSP:
+        return pytest.param(
+            endpoint, marks=pytest.mark.xfail(strict=True, reason=PENDING_CSP[endpoint])
+        )
+    return endpoint
+
+
+@pytest.mark.parametrize("endpoint", [_csp_case(e) for e in ROUTES])
+def test_every_html_page_has_a_csp(logged_in: Auth, a_comment: Comment, endpoint: str) -> None:
+    client = logged_in.client
+    response = client.get(route_url(endpoint, a_comment))
+    response.close()
+    assert response.status_code == 200 or endpoint == "dashboard.login"
+    if response.mimetype == "text/html":
+        assert "Content-Security-Policy" in response.headers, endpoint
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"] or (
+            "default-src 'self'" in response.headers["Content-Security-Policy"]
+        )
+
+
+def test_the_login_page_logged_out_has_a_csp(client: FlaskClient) -> None:
+    response = client.get("/moderation/login")
+    assert response.mimetype == "text/html"
+    assert "Content-Security-Policy" in response.headers
+
+
+def error_responses(make_app: Callable[..., Flask], **config: Any) -> Iterator[TestResponse]:
+    """An HTML answer for every kind of error: 400, 404 (public, dashboard, bad article
+    id), 405, 413, 429 and 500."""
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1 per minute", **config)
+
+    @app.get("/test-only/crash")
+    def crash() -> str:
+        raise RuntimeError("a bug")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    https = {"base_url": "https://localhost"}
+    yield client.get("/no-such-page", **https)
+    yield client.get("/moderation/no-such-page", **https)
+    yield client.get("/embed/" + "x" * 300, **https)
+    yield client.get("/embed/bad%20id", **https)
+    yield client.get("/moderation/logout", **https)
+    yield client.post("/moderation/login", data={"email": "a"}, **https)
+    yield client.post(f"/embed/{ARTICLE_ID}", data={"body": "x" * (2 * 1024 * 1024)}, **https)
+    token = csrf_from(client.get("/moderation/login", **https).text)
+    for _ in range(3):
+        last = client.post(
+            "/moderation/login",
+            data={"email": "a@example.org", "password": "b", "csrf_token": token},
+            headers={"Referer": "https://localhost/moderation/login"},  # checked on HTTPS
+            **https,
+        )
+    yield last
+    yield client.get("/test-only/crash", **https)
+
+
+def test_every_error_page_has_a_csp(make_app: Callable[..., Flask]) -> None:
+    statuses = set()
+    for response in error_responses(make_app):
+        assert response.mimetype == "text/html", (response.status_code, response.mimetype)
+        assert "Content-Security-Policy" in response.headers, response.status_code
+        statuses.add(response.status_code)
+    assert statuses == {400, 404, 405, 413, 429, 500}
+
+
+def test_hsts_on_every_response_with_secure_cookies(make_app: Callable[..., Flask]) -> None:
+    app = make_app(SECURE_COOKIES=True)
+    with app.app_context():
+        from moderation import comments as domain
+
+        domain.create_article(ARTICLE_ID, title="A film review", url="https://blog.example/")
+        db.session.commit()
+    responses = [*error_responses(make_app, SECURE_COOKIES=True)]
+    client = app.test_client()
+    https = {"base_url": "https://localhost"}
+    for endpoint in ROUTES:
+        url = ROUTES[endpoint].format(digest=assets.load("widget.css").digest, comment_id=1)
+        responses.append(client.get(url, **https))
+        responses[-1].close()
+    responses.append(client.options(f"/api/articles/{ARTICLE_ID}/comments", **https))
+    responses.append(client.post(f"/api/articles/{ARTICLE_ID}/comments", json={}, **https))
+    assert len(responses) > 20
+    for response in responses:
+        assert response.headers.get("Strict-Transport-Security", "").startswith("max-age="), (
+            response.request.path,
+            response.status_code,
+        )
+        max_age = int(response.headers["Strict-Transport-Security"].split("=")[1].split(";")[0])
+        assert max_age >= 180 * 24 * 60 * 60
+
+
+def test_no_hsts_without_secure_cookies(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    client = app.test_client()
+    responses = [*error_responses(make_app)]
+    for endpoint in ROUTES:
+        url = ROUTES[endpoint].format(digest=assets.load("widget.css").digest, comment_id=1)
+        responses.append(client.get(url))
+        responses[-1].close()
+    for response in responses:
+        assert "Strict-Transport-Security" not in response.headers
