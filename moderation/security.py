@@ -113,9 +113,17 @@ def dashboard_headers(response: Response) -> Response:
     return response
 
 
+# Behind HTTPS (``SECURE_COOKIES``), browsers are told to use nothing else here for a
+# year, so a network attacker cannot downgrade a visit to plain HTTP and read the session.
+# No includeSubDomains: the service may share a domain with sites that are not ours.
+HSTS = "max-age=31536000"
+
+
 def add_default_headers(response: Response) -> Response:
     for name, value in DEFAULT_HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config["SECURE_COOKIES"]:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

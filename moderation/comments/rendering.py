@@ -10,18 +10,45 @@ from functools import cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "a", "blockquote", "ul", "ol", "li"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 LINK_REL = "nofollow ugc noopener"
 
+# How deeply quotes, lists and emphasis nest at most. markdown-it stops nesting blocks
+# there (``maxNesting``), but emphasis nests without bound: "*a **a " repeated made a
+# 10,000-character comment 1,400 elements deep. Deeper emphasis shows its markers.
+MAX_NESTING = 20
+EMPHASIS = {"em_open": 1, "strong_open": 1, "em_close": -1, "strong_close": -1}
+
+
+def _limit_emphasis_nesting(state: StateCore) -> None:
+    for block in state.tokens:
+        depth = 0
+        for token in block.children or ():
+            step = EMPHASIS.get(token.type, 0)
+            if step > 0:
+                depth += 1
+            if step and depth > MAX_NESTING:
+                token.type, token.tag, token.nesting = "text", "", 0
+                token.content = token.markup
+            if step < 0:
+                depth -= 1
+
 
 @cache
 def _markdown() -> MarkdownIt:
     # Raw HTML is not passed through: "<b>" shows as text. Headings, images, tables and
-    # rules are off: a comment is prose, not a page.
-    md = MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False})
-    md.disable(["heading", "lheading", "image", "hr", "html_block", "html_inline"])
+    # rules are off: a comment is prose, not a page. Reference links are off too: each
+    # "[a]" would repeat the whole address of its definition, so a comment of 10,000
+    # characters could store megabytes; links are written where they point.
+    md = MarkdownIt(
+        "commonmark",
+        {"html": False, "breaks": True, "linkify": False, "maxNesting": MAX_NESTING},
+    )
+    md.disable(["heading", "lheading", "image", "hr", "html_block", "html_inline", "reference"])
+    md.core.ruler.after("inline", "limit_emphasis_nesting", _limit_emphasis_nesting)
     return md
 
 
