@@ -27,7 +27,7 @@ from moderation import comments as domain  # noqa: E402
 from moderation import create_app  # noqa: E402
 from moderation.extensions import db  # noqa: E402
 from tests import write_load  # noqa: E402
-from tests.test_rate_limits import Gunicorn  # noqa: E402
+from tests.workers import Gunicorn  # noqa: E402
 
 SECRET = "reliability-bench-secret"
 # New articles each run, so a reused database holds no rows of an earlier one.

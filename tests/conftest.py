@@ -7,7 +7,6 @@ import contextvars
 import functools
 import os
 import shutil
-import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,6 +29,8 @@ from moderation.accounts.passwords import hash_password
 from moderation.comments.models import Article, Comment, Status
 from moderation.comments.tokens import issue_token
 from moderation.extensions import db
+
+from .helpers import free_port
 
 TEST_DATABASE_URL = os.environ.get("MODERATION_TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL")
@@ -241,12 +242,6 @@ def form_token(app: Flask) -> Callable[[str], str]:
 # --- a live server for browser tests ----------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class LiveServer:
     def __init__(self, app: Flask, host: str = "127.0.0.1", port: int | None = None) -> None:
         self.app = app
@@ -377,3 +372,7 @@ def axe_context(browser: Any) -> Iterator[Any]:
     context = browser.new_context(bypass_csp=True)
     yield context
     context.close()
+
+
+# Real gunicorn workers, for what must hold across processes.
+from .workers import gunicorn  # noqa: E402,F401

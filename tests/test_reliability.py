@@ -7,10 +7,8 @@ post with its own form token fetched from the API.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from flask import Flask
 
 from moderation import comments as domain
@@ -18,26 +16,10 @@ from moderation.extensions import db
 
 from . import write_load
 from .conftest import ARTICLE_ID
-from .test_rate_limits import SECRET, Gunicorn
+from .workers import SECRET
 
 CLIENTS = 8
 POSTS = 200
-
-
-@pytest.fixture
-def start_gunicorn(tmp_path: Path) -> Iterator[write_load.StartServer]:
-    """Start a gunicorn with four workers (several per test: a restart is a new one)."""
-    servers: list[Gunicorn] = []
-
-    def start(environ: dict[str, str]) -> Gunicorn:
-        server = Gunicorn(environ, tmp_path / f"gunicorn-{len(servers)}.log")
-        servers.append(server)
-        server.wait_ready()
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def _database(make_app: Callable[..., Flask]) -> str:
@@ -52,10 +34,10 @@ def _database(make_app: Callable[..., Flask]) -> str:
 
 
 def test_every_acknowledged_comment_is_stored_under_concurrent_posts(
-    make_app: Callable[..., Flask], start_gunicorn: write_load.StartServer
+    make_app: Callable[..., Flask], gunicorn: write_load.StartServer
 ) -> None:
     url = _database(make_app)
-    figures = write_load.concurrency(start_gunicorn, url, SECRET, ARTICLE_ID, CLIENTS, POSTS)
+    figures = write_load.concurrency(gunicorn, url, SECRET, ARTICLE_ID, CLIENTS, POSTS)
     assert figures.sent == CLIENTS * POSTS
     assert figures.failed == []
     assert figures.server_errors == 0, figures.statuses
@@ -68,10 +50,10 @@ def test_every_acknowledged_comment_is_stored_under_concurrent_posts(
 
 
 def test_every_acknowledged_comment_survives_a_kill(
-    make_app: Callable[..., Flask], start_gunicorn: write_load.StartServer
+    make_app: Callable[..., Flask], gunicorn: write_load.StartServer
 ) -> None:
     url = _database(make_app)
-    figures = write_load.crash(start_gunicorn, url, SECRET, ARTICLE_ID, CLIENTS, POSTS)
+    figures = write_load.crash(gunicorn, url, SECRET, ARTICLE_ID, CLIENTS, POSTS)
     assert len(figures.killed) == 5  # the master and its four workers
     assert figures.server_errors == 0, figures.statuses
     assert figures.locked_lines == 0
