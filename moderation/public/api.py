@@ -22,7 +22,7 @@ OPENAPI_FILE = STATIC_DIR / "openapi.json"
 @bp.get("/api/articles/<article_id>/comments")
 def api_comments(article_id: str) -> ResponseReturnValue:
     etag = public_etag(article_id, "json")
-    if unchanged(etag):
+    if unchanged(etag, article_id):
         return not_modified(etag)
     article = article_view(article_id)
     comments = domain.approved_comments(article.id)

@@ -104,7 +104,7 @@ def embed_fragment(article_id: str) -> Response:
     it renders), so it is revalidated cheaply with its ETag.
     """
     etag = public_etag(article_id, "fragment", assets.load("widget.css").digest)
-    if unchanged(etag):
+    if unchanged(etag, article_id):
         return not_modified(etag)
     html = _render_fragment(
         "embed/fragment.html", article_id, form=CommentForm(formdata=None), external=True
