@@ -28,6 +28,7 @@ from moderation.extensions import db
 
 from .conftest import ARTICLE_ID
 from .helpers import post_comment
+from .openapi_contract import spec
 
 PROPERTY_SETTINGS = settings(
     max_examples=60,
@@ -296,3 +297,21 @@ def test_a_clean_comment_survives_the_round_trip(
     posted = post_comment(client, form_token(), body="Fine \U0001f600 *film*")
     assert posted.status_code == 202
     assert posted.json["comment"]["html"] == "<p>Fine \U0001f600 <em>film</em></p>"
+
+
+# --- ids: what the API shows as an article is what its description allows -------------
+
+ID_PATTERN = re.compile(spec()["components"]["schemas"]["ArticleId"]["pattern"])
+ID_TEXT = st.text(st.sampled_from("aZ09._- \n\r\t/%\u00e9\U0001f600\x00"), min_size=1, max_size=12)
+
+
+@PROPERTY_SETTINGS
+@given(article_id=st.one_of(ID_TEXT, ID_TEXT.map(lambda t: "a" + t)))
+def test_only_ids_the_description_allows_are_articles(client: FlaskClient, article_id: str) -> None:
+    url = f"/api/articles/{quote(article_id, safe='')}/comments"
+    response = client.get(url)
+    assert response.status_code in (200, 404)
+    # JSON Schema patterns are ECMA-262: "$" is the end of the text, never before a "\n".
+    matches = ID_PATTERN.pattern.startswith("^") and ID_PATTERN.pattern.endswith("$")
+    allowed = matches and re.fullmatch(ID_PATTERN.pattern[1:-1], article_id) is not None
+    assert (response.status_code == 200) == allowed, (article_id, response.status_code)

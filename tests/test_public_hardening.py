@@ -193,3 +193,21 @@ def test_an_article_id_with_a_trailing_newline_is_not_an_article(
     assert posted.status_code == 404
     assert db.session.query(Article).count() == 1
 
+
+@pytest.mark.parametrize(
+    "url", ["/api/articles/a-film-review%2F/comments", "/api/articles/a%2F%2Ffilm/comments"]
+)
+def test_an_encoded_slash_in_an_id_is_no_redirect_to_another_article(
+    client: FlaskClient, article: Article, form_token: Callable[..., str], url: str
+) -> None:
+    listed = client.get(url)
+    assert listed.status_code == 404 and listed.is_json
+    posted = client.post(url, json={"name": "Ada", "email": "ada@example.org", "body": "Hi"})
+    assert posted.status_code == 404 and posted.is_json
+    assert "Location" not in posted.headers
+    assert db.session.query(Comment).count() == 0
+
+
+def test_a_doubled_slash_in_an_api_address_is_a_json_404(client: FlaskClient) -> None:
+    response = client.get("/api//counts?article=a-film-review")
+    assert response.status_code == 404 and response.json["status"] == 404
