@@ -203,6 +203,9 @@ def register_blueprints(app: Flask) -> None:
     from . import dashboard, public, templating
     from .public.cors import add_cors_headers
 
+    # "/api/articles/a%2F/comments" is no article: never redirect it (with a 308 and an
+    # HTML page) to "/api/articles/a/comments", another article, as merging slashes would.
+    app.url_map.merge_slashes = False
     app.register_blueprint(public.bp)
     app.register_blueprint(dashboard.bp)
     templating.init_app(app)

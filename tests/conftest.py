@@ -136,6 +136,12 @@ def make_app(migrated_template: str, tmp_path: Path) -> Iterator[Callable[..., F
         target = tmp_path / "test.sqlite3"
         shutil.copy(template, target)
         url = "sqlite:///" + str(target)
+    if TEST_REDIS_URL:
+        # The limiter keeps the key prefix of the first app it served, so counters in a
+        # shared Redis would carry over from one test to the next: start each empty.
+        import redis
+
+        redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     apps: list[Flask] = []
 
     def factory(**overrides: Any) -> Flask:

@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from flask import Flask
@@ -178,3 +179,38 @@ def test_simultaneous_first_comments_on_a_new_article_all_land(
             db.select(db.func.count()).select_from(Comment).where(Comment.article_id == "race")
         )
         assert count == 8
+
+
+@pytest.mark.parametrize("article_id", ["a-film-review%0A", "a-film-review%0D%0A"])
+def test_an_article_id_with_a_trailing_newline_is_not_an_article(
+    client: FlaskClient, article: Article, form_token: Callable[..., str], article_id: str
+) -> None:
+    """ "ids are 1 to 200 letters, digits, '.', '_' or '-'": a newline at the end makes no
+    second article beside the real one, whatever the regular expression engine thinks."""
+    listed = client.get(f"/api/articles/{article_id}/comments")
+    assert listed.status_code == 404 and "letters, digits" in listed.json["error"]
+    assert client.get(f"/api/articles/{article_id}/form-token").status_code == 404
+    assert client.get(f"/embed/{article_id}").status_code == 404
+    token = form_token(unquote(article_id))
+    posted = post_comment(client, token, article_id=article_id)
+    assert posted.status_code == 404
+    assert db.session.query(Article).count() == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/articles/a-film-review%2F/comments", "/api/articles/a%2F%2Ffilm/comments"]
+)
+def test_an_encoded_slash_in_an_id_is_no_redirect_to_another_article(
+    client: FlaskClient, article: Article, form_token: Callable[..., str], url: str
+) -> None:
+    listed = client.get(url)
+    assert listed.status_code == 404 and listed.is_json
+    posted = client.post(url, json={"name": "Ada", "email": "ada@example.org", "body": "Hi"})
+    assert posted.status_code == 404 and posted.is_json
+    assert "Location" not in posted.headers
+    assert db.session.query(Comment).count() == 0
+
+
+def test_a_doubled_slash_in_an_api_address_is_a_json_404(client: FlaskClient) -> None:
+    response = client.get("/api//counts?article=a-film-review")
+    assert response.status_code == 404 and response.json["status"] == 404

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from werkzeug.test import TestResponse
@@ -156,3 +157,25 @@ def test_concurrent_changes_each_bump_the_version(article: Article) -> None:
     domain.close_article(article, True)
     db.session.commit()
     assert db.session.scalar(select(Article.version).where(Article.id == article.id)) == 3
+
+
+@pytest.mark.parametrize("path", [API, FRAGMENT])
+def test_if_none_match_any_is_no_304_for_an_article_that_is_not_there(
+    make_app: Callable[..., Flask], path: str
+) -> None:
+    """``If-None-Match: *`` matches a current copy only (RFC 9110, 13.1.2): an id that
+    cannot exist, or an unknown article that will not be created, still answers 404."""
+    client = make_app(AUTO_CREATE_ARTICLES=False).test_client()
+    for article_id in ("no-such-article", "bad%20id"):
+        url = path.replace("a-film-review", article_id)
+        assert client.get(url, headers={"If-None-Match": "*"}).status_code == 404
+
+
+def test_if_none_match_any_is_a_304_for_an_article_readers_see(
+    client: FlaskClient, make_comment: Callable[..., Comment]
+) -> None:
+    make_comment(Status.APPROVED)
+    for url in (API, FRAGMENT, "/api/articles/not-written-yet/comments"):
+        assert client.get(url, headers={"If-None-Match": "*"}).status_code == 304
+    invalid = client.get("/api/articles/bad%20id/comments", headers={"If-None-Match": "*"})
+    assert invalid.status_code == 404

@@ -502,7 +502,7 @@ PATTERNS: dict[tuple[str, str], Callable[[], re.Pattern[str]]] = {
     ("moderation/decoding.py", r"[\[\]{}]"): _pattern("moderation.decoding", "BRACKET"),
     (
         "moderation/comments/articles.py",
-        "f'^[A-Za-z0-9][A-Za-z0-9._-]{{0,{ARTICLE_ID_MAX - 1}}}$'",
+        "f'[A-Za-z0-9][A-Za-z0-9._-]{{0,{ARTICLE_ID_MAX - 1}}}'",
     ): _pattern("moderation.comments.articles", "ARTICLE_ID_RE"),
     ("moderation/accounts/login.py", r"([0-9]{1,10}):([0-9]{1,10})"): lambda: re.compile(
         r"([0-9]{1,10}):([0-9]{1,10})"
@@ -772,6 +772,7 @@ ROUTES = {
     "public.api_comments": f"/api/articles/{ARTICLE_ID}/comments",
     "public.api_counts": f"/api/counts?article={ARTICLE_ID}",
     "public.api_form_token": f"/api/articles/{ARTICLE_ID}/form-token",
+    "public.api_openapi": "/api/openapi.json",
     "public.embed_js": "/embed.js",
     "public.versioned_asset": "/v/{digest}/widget.css",
     "public.demo": "/demo",

@@ -22,12 +22,13 @@ from .audit import record
 from .models import ARTICLE_ID_MAX, TITLE_MAX, URL_MAX, Article
 
 ARTICLE_ID_RULE = "An article id is 1 to 200 letters, digits, '.', '_' or '-'."
-ARTICLE_ID_RE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{ARTICLE_ID_MAX - 1}}}$")
+ARTICLE_ID_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{ARTICLE_ID_MAX - 1}}}")
 
 
 def is_valid_article_id(article_id: str) -> bool:
     """Article ids are slugs: letters, digits, ``.``, ``_`` and ``-``, at most 200 long."""
-    return bool(ARTICLE_ID_RE.match(article_id))
+    # fullmatch: "$" would also match before a final newline, and "abc\n" is no slug.
+    return ARTICLE_ID_RE.fullmatch(article_id) is not None
 
 
 def unknown_article_message(article_id: str) -> str:

@@ -9,11 +9,14 @@ from .. import comments as domain
 from ..comments.tokens import issue_token
 from ..errors import error_response
 from . import bp
+from .assets import STATIC_DIR
 from .forms import CommentForm
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
 from .reading import article_view, not_modified, public_etag, unchanged
 
 MAX_COUNT_ARTICLES = 100
+# The OpenAPI 3.1 description of every route under /api/, kept true by tests/test_openapi.py.
+OPENAPI_FILE = STATIC_DIR / "openapi.json"
 # The longest /api/ URL (path and query string) answered. gunicorn refuses a request line
 # over 4,094 bytes (--limit-request-line) with an HTML page; well below that, the API
 # refuses as JSON, so its clients always get an answer they can read.
@@ -37,7 +40,7 @@ def refuse_long_api_urls() -> Response | None:
 @bp.get("/api/articles/<article_id>/comments")
 def api_comments(article_id: str) -> ResponseReturnValue:
     etag = public_etag(article_id, "json")
-    if unchanged(etag):
+    if unchanged(etag, article_id):
         return not_modified(etag)
     article = article_view(article_id)
     comments = domain.approved_comments(article.id)
@@ -67,7 +70,8 @@ def api_counts() -> ResponseReturnValue:
     response = jsonify(counts=counts)
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 @bp.get("/api/articles/<article_id>/form-token")
@@ -106,3 +110,13 @@ def api_post_comment(article_id: str) -> Response | tuple[Response, int]:
         ),
         202,
     )
+
+
+@bp.get("/api/openapi.json")
+def api_openapi() -> Response:
+    """This API's OpenAPI description, as checked in."""
+    response = Response(OPENAPI_FILE.read_bytes(), mimetype="application/json")
+    response.headers["Cache-Control"] = "public, max-age=600"
+    response.add_etag()
+    response.make_conditional(request)
+    return response

@@ -107,7 +107,7 @@ def embed_fragment(article_id: str) -> Response:
     # Its URLs are absolute: without PUBLIC_URL they name the request's host, and a copy
     # made for one host must not validate for another.
     etag = public_etag(article_id, "fragment", assets.load("widget.css").digest, url_base())
-    if unchanged(etag):
+    if unchanged(etag, article_id):
         return fragment_headers(not_modified(etag))
     html = _render_fragment(
         "embed/fragment.html", article_id, form=CommentForm(formdata=None), external=True

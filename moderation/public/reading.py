@@ -47,13 +47,25 @@ def public_etag(article_id: str, kind: str, *extra: str) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
-def unchanged(etag: str) -> bool:
-    """Whether the reader's copy is still current.
+def unchanged(etag: str, article_id: str) -> bool:
+    """Whether the reader's copy of the article's page is still current.
 
     ``If-None-Match`` uses the weak comparison (RFC 9110, 13.1.2): a proxy that
     compresses the response (nginx's gzip) hands out ``W/"…"``, and that must match too.
+    ``*`` matches any current copy, so only an article readers can be shown: any other
+    id still answers its 404.
     """
+    if request.if_none_match.star_tag:
+        return shown(article_id)
     return request.if_none_match.contains_weak(etag)
+
+
+def shown(article_id: str) -> bool:
+    """Whether readers see a page for ``article_id``: it exists, or it is created on its
+    first comment (as ``article_view`` decides)."""
+    if not domain.is_valid_article_id(article_id):
+        return False
+    return current_app.config["AUTO_CREATE_ARTICLES"] or domain.get_article(article_id) is not None
 
 
 def not_modified(etag: str) -> Response:
