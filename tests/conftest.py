@@ -62,6 +62,18 @@ def _see_what_was_committed(app: Flask) -> None:
         db.session.expire_all()
 
 
+SERVER_ERRORS_EXPECTED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "server_errors_expected", default=False
+)
+
+
+@pytest.fixture(autouse=True)
+def _server_errors_expected(request: pytest.FixtureRequest) -> Iterator[None]:
+    token = SERVER_ERRORS_EXPECTED.set(request.node.get_closest_marker("server_errors") is not None)
+    yield
+    SERVER_ERRORS_EXPECTED.reset(token)
+
+
 class IsolatedClient(FlaskClient):
     """A test client whose every request runs as in production: in its own app context.
 
@@ -75,6 +87,13 @@ class IsolatedClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
         response = contextvars.Context().run(super().open, *args, **kwargs)
         _see_what_was_committed(self.application)
+        # The service promises no 5xx: one fails the test that met it, unless the test
+        # is about one (marked ``server_errors``: a failing write, a database down).
+        if response.status_code >= 500 and not SERVER_ERRORS_EXPECTED.get():
+            raise AssertionError(
+                f"{response.status_code} for {response.request.method} "
+                f"{response.request.path}: {response.get_data(as_text=True)[:300]}"
+            )
         return response
 
 

@@ -52,6 +52,7 @@ def error_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == ERROR_LOGGER]
 
 
+@pytest.mark.server_errors
 def test_a_failed_write_is_logged_once_without_the_email_or_address(
     make_app: Callable[..., Flask],
     failing_writes: None,
@@ -95,6 +96,7 @@ def test_a_failed_write_is_logged_once_without_the_email_or_address(
     assert email not in caplog.text and address not in caplog.text
 
 
+@pytest.mark.server_errors
 def test_an_unexpected_error_page_shows_the_request_id(make_app: Callable[..., Flask]) -> None:
     app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
 
@@ -111,6 +113,7 @@ def test_an_unexpected_error_page_shows_the_request_id(make_app: Callable[..., F
 UNREACHABLE = "sqlite:////nonexistent-directory/moderation.sqlite3"
 
 
+@pytest.mark.server_errors
 def test_a_database_that_is_down_is_a_503_everywhere(
     make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -134,6 +137,7 @@ def test_a_database_that_is_down_is_a_503_everywhere(
     assert len(error_records(caplog)) == 1
 
 
+@pytest.mark.server_errors
 def test_the_dashboard_error_page_renders_without_the_database(
     make_app: Callable[..., Flask], logged_in: Auth
 ) -> None:

@@ -372,6 +372,7 @@ def test_names_and_websites_are_escaped(
     assert "<img src=x" not in page and "&lt;img src=x" in page
 
 
+@pytest.mark.server_errors
 def test_unexpected_failure_is_a_json_500_without_details(make_app: Callable[..., Flask]) -> None:
     app = make_app(PROPAGATE_EXCEPTIONS=False)
 

@@ -860,6 +860,7 @@ def error_responses(make_app: Callable[..., Flask], **config: Any) -> Iterator[T
     yield client.get("/test-only/crash", **https)
 
 
+@pytest.mark.server_errors
 def test_every_error_page_has_a_csp(make_app: Callable[..., Flask]) -> None:
     statuses = set()
     for response in error_responses(make_app):
@@ -869,6 +870,7 @@ def test_every_error_page_has_a_csp(make_app: Callable[..., Flask]) -> None:
     assert statuses == {400, 404, 405, 413, 429, 500}
 
 
+@pytest.mark.server_errors
 def test_hsts_on_every_response_with_secure_cookies(make_app: Callable[..., Flask]) -> None:
     app = make_app(SECURE_COOKIES=True)
     with app.app_context():
@@ -895,6 +897,7 @@ def test_hsts_on_every_response_with_secure_cookies(make_app: Callable[..., Flas
         assert max_age >= 180 * 24 * 60 * 60
 
 
+@pytest.mark.server_errors
 def test_no_hsts_without_secure_cookies(make_app: Callable[..., Flask]) -> None:
     app = make_app()
     client = app.test_client()
