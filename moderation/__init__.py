@@ -201,6 +201,7 @@ def load_user(user_id: str) -> Any:
 
 def register_blueprints(app: Flask) -> None:
     from . import dashboard, public, templating
+    from .public.api import refuse_long_api_urls
     from .public.cors import add_cors_headers
 
     # "/api/articles/a%2F/comments" is no article: never redirect it (with a 308 and an
@@ -210,6 +211,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard.bp)
     templating.init_app(app)
     app.after_request(add_cors_headers)
+    app.before_request(refuse_long_api_urls)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -23,7 +23,6 @@ OPENAPI_FILE = STATIC_DIR / "openapi.json"
 MAX_API_URL_LENGTH = 2000
 
 
-@bp.before_app_request
 def refuse_long_api_urls() -> Response | None:
     if not request.path.startswith("/api/"):
         return None
