@@ -173,6 +173,18 @@ def rate_limit(value: Any) -> str:
     return value
 
 
+def choice(*allowed: str) -> Callable[[Any], str]:
+    """One word out of ``allowed``, in any case."""
+
+    def parse(value: Any) -> str:
+        word = text(value).lower()
+        if word not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+        return word
+
+    return parse
+
+
 @dataclass(frozen=True)
 class Setting:
     parse: Callable[[Any], Any]
@@ -231,6 +243,13 @@ SETTINGS: dict[str, Setting] = {
     # SQLite's write lock), then a statement. A database that is down or hung answers 503.
     "DB_CONNECT_TIMEOUT": Setting(seconds, 5.0),
     "DB_STATEMENT_TIMEOUT": Setting(seconds, 10.0),
+    # How much of a commenter's IP address is stored: all of it, its network only
+    # (IPv4 /24, IPv6 /48), or nothing.
+    "STORE_IP": Setting(choice("full", "truncated", "none"), "truncated"),
+    # `flask purge` removes stored IP addresses older than this many days, and deletes
+    # rejected and spam comments older than the second number.
+    "IP_RETENTION_DAYS": Setting(whole_number(0), 30),
+    "SPAM_RETENTION_DAYS": Setting(whole_number(0), 90),
 }
 
 

@@ -8,6 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from .articles import articles_cli
     from .comments import comments_cli
+    from .importing import export_command, import_command
     from .moderators import moderators_cli
     from .setup import setup_command
 
@@ -15,3 +16,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(articles_cli)
     app.cli.add_command(comments_cli)
     app.cli.add_command(moderators_cli)
+    app.cli.add_command(import_command)
+    app.cli.add_command(export_command)

@@ -6,7 +6,17 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import (
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.database import Model, UTCDateTime, utcnow
@@ -29,6 +39,8 @@ WEBSITE_MAX = 200
 BODY_MAX = 10_000
 TITLE_MAX = 300
 URL_MAX = 500
+SOURCE_MAX = 32
+SOURCE_ID_MAX = 255
 
 
 class Article(Model):
@@ -63,6 +75,8 @@ class Comment(Model):
         Index("ix_comment_article_status_created", "article_id", "status", "created_at", "id"),
         # The moderation queue: pending first, oldest first.
         Index("ix_comment_status_created", "status", "created_at"),
+        # An imported comment is stored once: a second import of the same file adds nothing.
+        UniqueConstraint("source", "source_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -73,6 +87,7 @@ class Comment(Model):
         ForeignKey("comment.id", ondelete="SET NULL"), index=True
     )
     author_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    # Empty only for an imported comment whose source had no address for its author.
     email: Mapped[str] = mapped_column(String(EMAIL_MAX))
     website: Mapped[str] = mapped_column(String(WEBSITE_MAX), default="")
     body: Mapped[str] = mapped_column(Text)
@@ -99,6 +114,10 @@ class Comment(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic locking: two moderators saving the same comment cannot overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Where an imported comment came from ("wordpress", "disqus", …) and its id there;
+    # both empty for a comment posted here.
+    source: Mapped[str | None] = mapped_column(String(SOURCE_MAX))
+    source_id: Mapped[str | None] = mapped_column(String(SOURCE_ID_MAX))
 
     article: Mapped[Article] = relationship(back_populates="comments")
     parent: Mapped[Comment | None] = relationship(remote_side=[id])

@@ -6,6 +6,7 @@ every public output shows.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import nh3
@@ -54,7 +55,29 @@ def _markdown() -> MarkdownIt:
 
 def render_comment(text: str) -> str:
     """Render a comment's Markdown source to sanitized HTML."""
-    html = _markdown().render(text)
+    return _sanitize(_markdown().render(text))
+
+
+# Tags that already make paragraphs: HTML holding one of them is not given any more.
+BLOCK_TAG_RE = re.compile(r"<\s*(p|div|ul|ol|blockquote|pre|table|h[1-6])\b", re.IGNORECASE)
+BLANK_LINES_RE = re.compile(r"\n\s*\n")
+
+
+def render_imported_html(html: str) -> str:
+    """Sanitized HTML from a comment that another system stored as HTML (WordPress,
+    Disqus): the same tags and links as a comment written here, nothing else.
+
+    Text without paragraphs of its own gets them as WordPress shows it: a blank line
+    starts a paragraph, a single newline breaks the line.
+    """
+    text = html.replace("\r\n", "\n").strip()
+    if not BLOCK_TAG_RE.search(text):
+        paragraphs = [part.strip() for part in BLANK_LINES_RE.split(text) if part.strip()]
+        text = "".join(f"<p>{part.replace(chr(10), '<br>')}</p>" for part in paragraphs)
+    return _sanitize(text)
+
+
+def _sanitize(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -35,12 +35,37 @@ class ThreadNode:
     replies: list[ThreadNode]
 
 
-def build_thread(comments: list[Comment]) -> list[ThreadNode]:
-    """Nest replies under their parents; a reply whose parent is not shown goes top level."""
+def build_thread(comments: list[Comment], max_depth: int | None = None) -> list[ThreadNode]:
+    """Nest replies under their parents; a reply whose parent is not shown goes top level.
+
+    With ``max_depth``, a conversation deeper than that (an imported one: replies here
+    stop at the limit) is shown flattened at the deepest level, oldest first, each reply
+    still linked to the comment it answers.
+    """
     nodes = {c.id: ThreadNode(c, []) for c in comments}
     roots: list[ThreadNode] = []
     for comment in comments:
         node = nodes[comment.id]
         parent = nodes.get(comment.parent_id) if comment.parent_id is not None else None
         (parent.replies if parent is not None else roots).append(node)
+    if max_depth is not None:
+        _flatten_below(roots, max_depth)
     return roots
+
+
+def _flatten_below(roots: list[ThreadNode], max_depth: int) -> None:
+    level, depth = roots, 1
+    while level and depth < max_depth - 1:
+        level = [reply for node in level for reply in node.replies]
+        depth += 1
+    # ``level`` holds the nodes whose replies sit at the deepest level shown.
+    for node in level if depth < max_depth else []:
+        below: list[ThreadNode] = []
+        stack = list(node.replies)
+        while stack:
+            reply = stack.pop()
+            below.append(reply)
+            stack.extend(reply.replies)
+            reply.replies = []
+        below.sort(key=lambda n: (n.comment.created_at, n.comment.id))
+        node.replies = below

@@ -32,7 +32,7 @@ def _render_fragment(
     return render_template(
         template,
         article=article,
-        thread=domain.build_thread(comments),
+        thread=domain.build_thread(comments, current_app.config["MAX_THREAD_DEPTH"]),
         count=len(comments),
         form=form,
         notice=notice,

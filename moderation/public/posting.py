@@ -16,6 +16,7 @@ from ..comments.tokens import TokenError, check_token
 from ..decoding import body_fields
 from ..errors import status_for
 from ..extensions import db, limiter
+from ..privacy.addresses import stored_address
 from .cors import origin_allowed
 from .forms import CommentForm
 
@@ -91,7 +92,7 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, str]) -> 
             posting_rules(config),
             title=str(payload.get("title", "")),
             url=str(payload.get("url", "")),
-            remote_addr=request.remote_addr,
+            remote_addr=stored_address(request.remote_addr, config["STORE_IP"]),
         )
     except (domain.ArticleNotFound, domain.CommentsClosed) as exc:
         db.session.rollback()
