@@ -9,6 +9,7 @@ import click
 from flask import current_app
 
 from .. import importers
+from ..core.exceptions import DomainError
 from ..importers.export import export_chunks
 from .errors import fail
 
@@ -57,7 +58,7 @@ def import_command(
                 summary = importers.run_import(format_name, file, progress=bar.update, **kwargs)
         else:
             summary = importers.run_import(format_name, file, **kwargs)
-    except importers.ImportRefused as exc:
+    except DomainError as exc:
         fail(exc.message)
     for line in summary.lines():
         click.echo(line)

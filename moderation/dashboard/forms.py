@@ -133,3 +133,23 @@ class ArticleForm(FlaskForm):
         validators=[DomainRule(check_url)],
         render_kw={"maxlength": URL_MAX},
     )
+
+
+class PersonForm(FlaskForm):
+    """One commenter's address, for their data: shown, anonymised or deleted."""
+
+    email = StringField(
+        "Their email address",
+        filters=[strip],
+        validators=[DataRequired("Enter the person's email address."), Length(max=EMAIL_MAX)],
+    )
+    action = StringField(
+        "Action",
+        validators=[AnyOf(["export", "anonymise", "delete"], message="Choose an action.")],
+    )
+
+    def validate_email(self, field: Field) -> None:
+        from ..core.text import email_problem
+
+        if email_problem(field.data or ""):
+            raise ValidationError("Enter a valid email address, like reader@example.org.")

@@ -84,9 +84,10 @@ class Summary:
                 "are kept as top-level comments."
             )
         for name, count in sorted(self.restored.items()):
-            lines.append(f"  {verb.lower()} {count} {name}.")
+            lines.append(f"  and {count} {name}.")
         total = sum(self.skipped.values())
-        lines.append(f"Skipped {total} comment(s)" + (":" if total else "."))
+        unit = "row(s)" if self.source == "json" else "comment(s)"
+        lines.append(f"Skipped {total} {unit}" + (":" if total else "."))
         for reason, count in sorted(self.skipped.items(), key=lambda item: (-item[1], item[0])):
             lines.append(f"  {count} {reason}")
         if self.warnings:
