@@ -92,6 +92,9 @@ def test_numbers_and_lists_are_parsed_by_type(monkeypatch: pytest.MonkeyPatch) -
         ("POST_RATE_LIMIT", "lots"),
         ("ALLOWED_ORIGINS", "blog.example"),
         ("BLOCKLIST", "[not json"),
+        ("STORE_IP", "partly"),
+        ("IP_RETENTION_DAYS", "-1"),
+        ("SPAM_RETENTION_DAYS", "a month"),
     ],
 )
 def test_a_bad_value_stops_the_start_naming_the_variable(

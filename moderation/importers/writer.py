@@ -125,7 +125,7 @@ class CommentWriter:
                 db.session.execute(
                     update(comment_table)
                     .where(comment_table.c.id == child_id)
-                    .values(parent_id=parent_id)
+                    .values(parent_id=parent_id, **unchanged_on_update(comment_table))
                 )
         if self.summary.comments_created:
             record(
@@ -238,7 +238,7 @@ class CommentWriter:
             db.session.execute(
                 update(comment_table)
                 .where(comment_table.c.id == bindparam("child"))
-                .values(parent_id=bindparam("parent")),
+                .values(parent_id=bindparam("parent"), **unchanged_on_update(comment_table)),
                 links,
             )
 
@@ -307,9 +307,11 @@ class RowRestorer:
         rows = []
         for row in batch:
             clash = next((n for n in self.section.unique if row[n] in taken_unique[n]), None)
-            if row[key] in taken or clash:
-                reason = f"with {clash} already here" if clash else "already here (same id)"
-                self.summary.skip(f"{self.section.name} {reason}")
+            if row[key] in taken:
+                self.summary.skip(f"{self.section.name} already here (same id)")
+                continue
+            if clash:
+                self.summary.skip(f"{self.section.name} with that {clash} already here")
                 continue
             taken.add(row[key])
             for name in self.section.unique:
@@ -331,12 +333,22 @@ class RowRestorer:
         self.flush()
         table, key = self.section.table, self.section.key
         for row_key, name, target in self.waiting:
-            db.session.execute(update(table).where(table.c[key] == row_key).values({name: target}))
+            db.session.execute(
+                update(table)
+                .where(table.c[key] == row_key)
+                .values({name: target, **unchanged_on_update(table)})
+            )
         self.waiting = []
         restart_sequence(table, key)
         if not self.dry_run:
             db.session.commit()
         return self.created
+
+
+def unchanged_on_update(table: Any) -> dict[str, Any]:
+    """Columns an update would set by themselves (``updated_at``), kept as they are: linking
+    a reply to its parent is no change anyone made."""
+    return {column.name: column for column in table.c if column.onupdate is not None}
 
 
 def restart_sequence(table: Any, key: str) -> None:
