@@ -266,6 +266,7 @@ def test_dashboard_pages_have_no_axe_violations(
         f"/moderation/comments/{first}",
         "/moderation/articles",
         "/moderation/log",
+        "/moderation/data",
     ):
         assert page.goto(server.url + path).ok, path
         assert axe_violations(page) == [], path

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from ..comments.models import NAME_MAX, SOURCE_ID_MAX, WEBSITE_MAX, Status
 from ..core.text import EMAIL_MAX, clean_line, email_problem, normalize_email, web_url_or_empty
@@ -125,10 +126,16 @@ def author_email(email: str, summary: Summary) -> str:
     email = normalize_email(email)
     if email in PLACEHOLDERS:
         return ""
-    if len(email) > EMAIL_MAX or email_problem(email):
+    if not _deliverable_form(email):
         summary.warn("an author's email is not a valid address: imported without it")
         return ""
     return email
+
+
+@lru_cache(maxsize=4096)
+def _deliverable_form(email: str) -> bool:
+    # The same authors come back comment after comment: each address is checked once.
+    return len(email) <= EMAIL_MAX and email_problem(email) is None
 
 
 def author_website(url: str) -> str:
