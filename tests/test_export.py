@@ -212,3 +212,41 @@ def test_dates_in_the_export_are_utc(app: Flask, make_comment: Callable[..., Com
     comment.created_at = datetime(2020, 5, 6, 7, 8, 9, tzinfo=UTC)
     db.session.commit()
     assert export_document()["comments"][0]["created_at"] == "2020-05-06T07:08:09Z"
+
+
+def test_rows_pointing_at_missing_ones_are_refused_with_a_message(
+    app: Flask, make_comment: Callable[..., Comment], runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    make_comment(Status.APPROVED)
+    document = export_document()
+    document["articles"] = []  # the comment's article is not in the file
+    empty_the_database()
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document))
+    result = runner.invoke(args=["import", "json", str(path)])
+    assert result.exit_code == 1
+    assert "export.json: the database refused a batch (" in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+
+
+def test_values_a_column_cannot_hold_refuse_the_file(
+    app: Flask, make_comment: Callable[..., Comment], runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    make_comment(Status.APPROVED)
+    document = export_document()
+    empty_the_database()
+    path = tmp_path / "export.json"
+    for field, value, message in [
+        ("author_name", "x" * 101, "author_name: longer than 100 characters"),
+        ("body", "nul\x00", "body: expected text"),
+        ("version", 2**40, "version: expected a whole number"),
+        ("status", "maybe", "'maybe' is not a valid Status"),
+        ("created_at", "2020-01-01T00:00:00", "created_at: a date needs its time zone"),
+    ]:
+        broken = json.loads(json.dumps(document))
+        broken["comments"][0][field] = value
+        path.write_text(json.dumps(broken))
+        result = runner.invoke(args=["import", "json", str(path)])
+        assert result.exit_code == 1, field
+        assert message in result.output, result.output
+    assert db.session.scalar(select(Comment)) is None

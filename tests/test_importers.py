@@ -456,3 +456,12 @@ def test_summary_lines_count_reasons(app: Flask) -> None:
 
 def test_import_refused_is_a_domain_error() -> None:
     assert ImportRefused("x").message == "x"
+
+
+def test_text_with_nul_characters_is_stored_without_them(app: Flask, tmp_path: Path) -> None:
+    export = commento_export()
+    export["comments"][0]["markdown"] = "before\x00after"
+    path = tmp_path / "commento.json"
+    path.write_text(json.dumps(export))
+    assert run_import("commento", path).comments_created == 3
+    assert by_source_id("c1").body == "beforeafter"

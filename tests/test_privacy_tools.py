@@ -32,6 +32,7 @@ ADA = "ada@example.org"
         ("2001:db8:abcd:12:1:2:3:4", "full", "2001:db8:abcd:12:1:2:3:4"),
         ("::ffff:82.119.20.9", "truncated", "82.119.20.0"),
         ("::ffff:82.119.20.9", "full", "82.119.20.9"),
+        ("fe80::1%eth0", "full", "fe80::1"),
         ("not an address", "full", None),
         (None, "truncated", None),
     ],

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Enum, Table
 from sqlalchemy.engine import RowMapping
 
-from .database import UTCDateTime
+from .database import MAX_ID, UTCDateTime
 
 
 def json_value(value: Any) -> Any:
@@ -46,8 +46,14 @@ def column_value(table: Table, name: str, value: Any) -> Any:
         return value
     if python_type is bool and not isinstance(value, bool):
         raise ValueError(f"{name}: expected true or false")
-    if python_type is int and (isinstance(value, bool) or not isinstance(value, int)):
+    if python_type is int and (
+        isinstance(value, bool) or not isinstance(value, int) or not -MAX_ID <= value <= MAX_ID
+    ):
         raise ValueError(f"{name}: expected a whole number")
-    if python_type is str and not isinstance(value, str):
-        raise ValueError(f"{name}: expected text")
+    if python_type is str:
+        if not isinstance(value, str) or "\x00" in value:
+            raise ValueError(f"{name}: expected text")
+        length = getattr(kind, "length", None)
+        if length is not None and len(value) > length:
+            raise ValueError(f"{name}: longer than {length} characters")
     return value

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from sqlalchemy.exc import DataError, IntegrityError
+
+from ..core.database import db
 from . import commento, disqus, isso, ownjson, wordpress
 from .articles import MODES, ArticleNamer, read_article_map
 from .files import ImportRefused, Progress
@@ -48,20 +51,29 @@ def run_import(
     ``dry_run`` everything is done, then rolled back: the summary is the same.
     """
     summary = Summary(source=format_name, dry_run=dry_run)
-    if format_name == ownjson.SOURCE:
-        return ownjson.restore(path, summary, progress, dry_run=dry_run, batch_size=batch_size)
-    if format_name not in READERS:
+    if format_name not in FORMATS:
         raise ImportRefused(f"Unknown format {format_name!r}: one of {', '.join(FORMATS)}.")
-    writer = CommentWriter(
-        format_name,
-        summary,
-        namer or ArticleNamer(),
-        ip_policy=ip_policy,
-        batch_size=batch_size,
-        dry_run=dry_run,
-    )
-    writer.add_all(READERS[format_name](path, summary, progress))
-    return writer.finish()
+    try:
+        if format_name == ownjson.SOURCE:
+            return ownjson.restore(path, summary, progress, dry_run=dry_run, batch_size=batch_size)
+        writer = CommentWriter(
+            format_name,
+            summary,
+            namer or ArticleNamer(),
+            ip_policy=ip_policy,
+            batch_size=batch_size,
+            dry_run=dry_run,
+        )
+        writer.add_all(READERS[format_name](path, summary, progress))
+        return writer.finish()
+    except (IntegrityError, DataError) as exc:
+        db.session.rollback()
+        stored = "nothing was stored" if dry_run else "the batches before it were stored"
+        raise ImportRefused(
+            f"{path.name}: the database refused a batch ({type(exc.orig).__name__}: rows "
+            f"that point to missing ones, or values it cannot hold); {stored}. Run the "
+            "import again once the file is fixed: what is stored already is skipped."
+        ) from None
 
 
 def progress_total(format_name: str, path: Path) -> int | None:

@@ -160,8 +160,9 @@ class CommentWriter:
             "author_name": comment.author_name,
             "email": comment.email,
             "website": comment.website,
-            "body": comment.body,
-            "html": comment.html,
+            # PostgreSQL stores no NUL character; another system's database may hold some.
+            "body": comment.body.replace("\x00", ""),
+            "html": comment.html.replace("\x00", ""),
             "status": comment.status,
             "held_reason": "",
             "remote_addr": stored_address(comment.remote_addr, self.ip_policy),

@@ -22,7 +22,8 @@ def stored_address(address: str | None, policy: str) -> str | None:
     if not address or policy == "none":
         return None
     try:
-        parsed = ipaddress.ip_address(address.strip())
+        # An IPv6 zone ("fe80::1%eth0") names the host's own interface: not kept.
+        parsed = ipaddress.ip_address(address.strip().split("%", 1)[0])
     except ValueError:
         return None
     if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
