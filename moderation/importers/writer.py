@@ -340,8 +340,8 @@ class RowRestorer:
                 .values({name: target, **unchanged_on_update(table)})
             )
         self.waiting = []
-        restart_sequence(table, key)
-        if not self.dry_run:
+        if not self.dry_run:  # PostgreSQL's sequences ignore a rollback
+            restart_sequence(table, key)
             db.session.commit()
         return self.created
 
