@@ -465,3 +465,55 @@ def test_text_with_nul_characters_is_stored_without_them(app: Flask, tmp_path: P
     path.write_text(json.dumps(export))
     assert run_import("commento", path).comments_created == 3
     assert by_source_id("c1").body == "beforeafter"
+
+
+def test_moderators_see_that_an_imported_author_left_no_email(logged_in: Any, app: Flask) -> None:
+    run_import("wordpress", WXR)
+    queue = logged_in.client.get("/moderation/")
+    assert "No email, and a reply to a comment" in queue.text
+    assert "no email (imported from wordpress)" in queue.text
+    comment = by_source_id("https://films.example/41/105")
+    page = logged_in.client.get(f"/moderation/comments/{comment.id}")
+    assert "no email (imported from wordpress)" in page.text
+    assert 'href="mailto:"' not in page.text
+
+
+def wxr_with(comments: str) -> str:
+    return (
+        '<?xml version="1.0"?><rss xmlns:wp="http://wordpress.org/export/1.1/"><channel>'
+        "<item><link>https://films.example/loop/</link><wp:post_id>1</wp:post_id>"
+        f"{comments}</item></channel></rss>"
+    )
+
+
+def wxr_comment(comment_id: int, parent: int) -> str:
+    return (
+        f"<wp:comment><wp:comment_id>{comment_id}</wp:comment_id>"
+        "<wp:comment_author>A</wp:comment_author>"
+        f"<wp:comment_date_gmt>2020-01-0{comment_id} 00:00:00</wp:comment_date_gmt>"
+        f"<wp:comment_content>Comment {comment_id}</wp:comment_content>"
+        f"<wp:comment_approved>1</wp:comment_approved>"
+        f"<wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"
+    )
+
+
+@pytest.mark.parametrize("batch_size", [1, 500])
+def test_replies_that_answer_each_other_make_no_loop(
+    app: Flask, tmp_path: Path, batch_size: int
+) -> None:
+    path = tmp_path / "loop.xml"
+    path.write_text(
+        wxr_with(wxr_comment(1, 2) + wxr_comment(2, 3) + wxr_comment(3, 1) + wxr_comment(4, 4))
+    )
+    summary = run_import("wordpress", path, batch_size=batch_size)
+    assert summary.comments_created == 4 and summary.orphans == 2
+    parents = {c.id: c.parent_id for c in comments()}
+    for start in parents:  # every chain of parents ends
+        seen, node = set(), start
+        while node is not None:
+            assert node not in seen
+            seen.add(node)
+            node = parents[node]
+    page = app.test_client().get("/embed/loop")
+    # One link of the loop is cut, so every comment is reachable and shown.
+    assert all(f"Comment {n}" in page.text for n in (1, 2, 3, 4))
