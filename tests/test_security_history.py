@@ -507,6 +507,20 @@ PATTERNS: dict[tuple[str, str], Callable[[], re.Pattern[str]]] = {
     ("moderation/accounts/login.py", r"([0-9]{1,10}):([0-9]{1,10})"): lambda: re.compile(
         r"([0-9]{1,10}):([0-9]{1,10})"
     ),
+    (
+        "moderation/comments/rendering.py",
+        r"<\s*(p|div|ul|ol|blockquote|pre|table|h[1-6])\b",
+    ): _pattern("moderation.comments.rendering", "BLOCK_TAG_RE"),
+    ("moderation/comments/rendering.py", r"\n\s*\n"): _pattern(
+        "moderation.comments.rendering", "BLANK_LINES_RE"
+    ),
+    ("moderation/importers/articles.py", r"[^A-Za-z0-9._-]+"): _pattern(
+        "moderation.importers.articles", "NOT_SLUG_RE"
+    ),
+    (
+        "moderation/importers/model.py",
+        r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?",
+    ): _pattern("moderation.importers.model", "DATE_RE"),
 }
 
 
@@ -784,6 +798,7 @@ ROUTES = {
     "dashboard.queue_view": "/moderation/",
     "dashboard.comment_view": "/moderation/comments/{comment_id}",
     "dashboard.log_view": "/moderation/log",
+    "dashboard.data_view": "/moderation/data",
 }
 PENDING_CSP: dict[str, str] = {}
 
