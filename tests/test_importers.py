@@ -212,7 +212,10 @@ def test_the_cli_prints_the_summary(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["import", "wordpress", str(WXR)])
     assert result.exit_code == 0, result.output
     assert "Created 2 article(s) (0 already here) and 9 comment(s) from wordpress." in result.output
-    assert "1 repl(ies) whose parent is not in the file" in result.output
+    assert (
+        "1 reply whose parent is not in the file (or was skipped) is kept at the top level."
+        in result.output
+    )
     dry = runner.invoke(args=["import", "wordpress", str(WXR), "--dry-run"])
     assert "Would create 0 article(s) (2 already here) and 0 comment(s)" in dry.output
     assert "9 already imported (same source and id)" in dry.output
@@ -517,3 +520,19 @@ def test_replies_that_answer_each_other_make_no_loop(
     page = app.test_client().get("/embed/loop")
     # One link of the loop is cut, so every comment is reachable and shown.
     assert all(f"Comment {n}" in page.text for n in (1, 2, 3, 4))
+
+
+def test_readers_cached_pages_of_an_existing_article_change(app: Flask) -> None:
+    from moderation.comments.articles import create_article
+
+    create_article("2019-miracle-review", title="Already here")
+    db.session.commit()
+    client = app.test_client()
+    before = client.get("/api/articles/2019-miracle-review/comments")
+    run_import("wordpress", WXR)
+    after = client.get(
+        "/api/articles/2019-miracle-review/comments",
+        headers={"If-None-Match": before.headers["ETag"]},
+    )
+    assert after.status_code == 200 and after.get_json()["count"] == 5
+    assert db.session.get(Article, "2019-miracle-review").title == "Already here"  # type: ignore[union-attr]

@@ -80,9 +80,10 @@ class Summary:
             f"and {self.comments_created} comment(s) from {self.source}."
         ]
         if self.orphans:
+            replies, are = ("reply", "is") if self.orphans == 1 else ("replies", "are")
             lines.append(
-                f"  {self.orphans} repl(ies) whose parent is not in the file (or was skipped) "
-                "are kept as top-level comments."
+                f"  {self.orphans} {replies} whose parent is not in the file (or was skipped) "
+                f"{are} kept at the top level."
             )
         for name, count in sorted(self.restored.items()):
             lines.append(f"  and {count} {name}.")

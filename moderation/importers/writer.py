@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, select, text, update
 
-from ..comments.articles import check_url
+from ..comments.articles import bump_version, check_url
 from ..comments.audit import record
-from ..comments.models import TITLE_MAX, Article, Comment
+from ..comments.models import TITLE_MAX, Article, Comment, Status
 from ..core.database import db, insert_unless_present, utcnow
 from ..core.exceptions import DomainError
 from ..core.text import clean_line
@@ -107,6 +107,11 @@ class CommentWriter:
             new_ids = list(db.session.execute(statement, rows).scalars())
             self.summary.comments_created += len(new_ids)
             self._link_parents(kept, new_ids)
+            # Readers' cached copies of these articles are out of date now.
+            for article_id in {
+                row["article_id"] for row in rows if row["status"] == Status.APPROVED
+            }:
+                bump_version(article_id)
         if not self.dry_run:
             db.session.commit()
 
