@@ -31,7 +31,13 @@ from .errors import fail
     show_default=True,
     help="Article ids from the post URL's path, the post's slug, or the whole URL.",
 )
-@click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, show_default=True)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 10_000),
+    default=500,
+    show_default=True,
+    help="Comments stored per transaction.",
+)
 def import_command(
     format_name: str,
     file: Path,
