@@ -175,6 +175,7 @@ def resolve_secret_key(app: Flask) -> str:
 def register_extensions(app: Flask) -> None:
     from . import security
     from .extensions import csrf, db, limiter, login_manager, migrate
+    from .public import caching
 
     db.init_app(app)
     with app.app_context():
@@ -185,6 +186,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     security.init_app(app)
+    caching.init_app(app, str(resource_dir("templates")))
 
 
 def load_user(user_id: str) -> Any:

@@ -40,9 +40,12 @@ from .moderation import (
 )
 from .posting import Posted, PostingRules, Submission, post_comment, submit_comment
 from .reading import (
+    ShownComment,
     approved_comments,
     approved_count,
     approved_counts,
+    approved_rows,
+    article_row,
     public_comment,
     public_version,
 )
@@ -66,7 +69,10 @@ __all__ = [
     "Submission",
     "ThreadNode",
     "approve",
+    "ShownComment",
     "approved_comments",
+    "approved_rows",
+    "article_row",
     "approved_count",
     "approved_counts",
     "article_for_comment",

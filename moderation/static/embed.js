@@ -69,11 +69,12 @@
     };
 
     const replyTo = (link) => {
-      parent = link ? link.dataset.replyTo : "";
+      parent = link ? link.value : "";
       $(".mc-replying").hidden = !link;
       if (link) {
-        $(".mc-reply-name").textContent = link.dataset.replyName;
-        link.closest("article").after(form);
+        const comment = link.closest("article");
+        $(".mc-reply-name").textContent = comment.querySelector(".mc-author").textContent;
+        comment.after(form);
         form.elements.body.focus();
       } else {
         home.after(form);
@@ -82,7 +83,7 @@
     };
 
     root.addEventListener("click", (event) => {
-      const link = event.target.closest("[data-reply-to], .mc-cancel");
+      const link = event.target.closest("[name=reply_to], .mc-cancel");
       if (!link) return;
       event.preventDefault();
       const back = opener;
