@@ -95,6 +95,10 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         )
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
+    # The read cache's fast path sits right on Flask: inside the host check and ProxyFix.
+    from .public.fastpath import CachedReads
+
+    app.wsgi_app = CachedReads(app.wsgi_app, app)  # type: ignore[method-assign]
     urls.configure(app)
     secure = app.config["SECURE_COOKIES"]
     app.config.update(

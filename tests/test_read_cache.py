@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import redis
@@ -255,3 +256,75 @@ def test_no_public_route_varies_on_the_cookie_or_touches_the_session(
                 assert "Set-Cookie" not in response.headers, where
                 seen.add(rule.endpoint)
     assert {"public.api_comments", "public.embed_fragment", "public.embed_js"} <= seen
+
+
+def answer(response: Any) -> tuple[int, bytes, dict[str, str]]:
+    headers = {k: v for k, v in response.headers.items() if k != "X-Request-Id"}
+    return response.status_code, response.data, headers
+
+
+@pytest.mark.parametrize("url", READS)
+@pytest.mark.parametrize("origin", ["http://blog.example", "http://elsewhere.example", None])
+def test_the_fast_path_answers_exactly_as_flask_does(
+    make_app: Callable[..., Flask], url: str, origin: str | None
+) -> None:
+    app = make_app(PUBLIC_URL="http://comments.example")
+    with app.app_context():
+        article = domain.create_article(ARTICLE_ID, title="Fast")
+        for n in range(3):
+            comment = domain.submit_comment(
+                article, domain.Submission(f"N{n}", f"n{n}@x.org", "", f"Comment {n}")
+            )
+            domain.approve(comment)
+        db.session.commit()
+    client = app.test_client()
+    asked = {"Origin": origin} if origin else {}
+    base = "http://comments.example"
+    by_flask = client.get(url, headers=asked, base_url=base)
+    etag = by_flask.headers["ETag"]
+    flask_304 = client.get(url, headers={**asked, "If-None-Match": etag}, base_url=base)
+    # From now on Flask's view would fail: every answer below is the fast path's.
+    endpoint = "public.api_comments" if "api" in url else "public.embed_fragment"
+    view = app.view_functions[endpoint]
+    app.view_functions[endpoint] = lambda **kw: pytest.fail("Flask rendered it")
+    try:
+        fast = client.get(url, headers=asked, base_url=base)
+        fast_304 = client.get(url, headers={**asked, "If-None-Match": etag}, base_url=base)
+        weak_304 = client.get(url, headers={**asked, "If-None-Match": f"W/{etag}"}, base_url=base)
+    finally:
+        app.view_functions[endpoint] = view
+    assert answer(fast) == answer(by_flask) and fast.status_code == 200
+    assert answer(fast_304) == answer(flask_304) == answer(weak_304)
+    assert fast_304.status_code == 304 and fast_304.data == b""
+    assert fast.headers["X-Request-Id"] != by_flask.headers["X-Request-Id"]
+    allowed = origin == "http://blog.example"
+    assert fast.headers.get("Access-Control-Allow-Origin") == (origin if allowed else None)
+    assert "X-Read-Cache-Store" not in by_flask.headers
+
+
+def test_the_fast_path_leaves_to_flask_what_it_does_not_know(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(PUBLIC_URL="http://comments.example")
+    with app.app_context():
+        domain.create_article(ARTICLE_ID, title="Fast")
+        db.session.commit()
+    client = app.test_client()
+    base = "http://comments.example"
+    for url in READS:
+        assert client.get(url, base_url=base).status_code == 200  # stored
+    view = app.view_functions["public.embed_fragment"]
+    calls: list[str] = []
+
+    def counted(**kw: Any) -> Any:
+        calls.append(kw["article_id"])
+        return view(**kw)
+
+    app.view_functions["public.embed_fragment"] = counted
+    client.get(FRAGMENT + "?reply_to=1", base_url=base)  # the form opens as a reply
+    client.get("/embed/not-created-yet/fragment", base_url=base)  # a new article
+    client.get(FRAGMENT, headers={"If-None-Match": "*"}, base_url=base)
+    client.head(FRAGMENT, base_url=base)
+    assert calls == [ARTICLE_ID, "not-created-yet", ARTICLE_ID, ARTICLE_ID]
+    client.get(FRAGMENT, base_url=base)
+    assert len(calls) == 4  # the plain read: the fast path

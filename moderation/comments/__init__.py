@@ -40,6 +40,7 @@ from .moderation import (
 )
 from .posting import Posted, PostingRules, Submission, post_comment, submit_comment
 from .reading import (
+    VERSION_QUERY,
     ShownComment,
     approved_comments,
     approved_count,
@@ -48,6 +49,7 @@ from .reading import (
     article_row,
     public_comment,
     public_version,
+    version_token,
 )
 from .threads import ThreadNode, build_thread, can_reply_to, thread_depth
 
@@ -70,6 +72,8 @@ __all__ = [
     "ThreadNode",
     "approve",
     "ShownComment",
+    "VERSION_QUERY",
+    "version_token",
     "approved_comments",
     "approved_rows",
     "article_row",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 
 from ..core.database import db
 from .models import Article, Comment, Status
@@ -82,20 +82,23 @@ def approved_count(article_id: str) -> int:
     return approved_counts([article_id])[article_id]
 
 
+# Built once: the hot path of every public read.
+VERSION_QUERY = select(Article.version, Article.created_at).where(
+    Article.id == bindparam("article_id")
+)
+
+
+def version_token(version: int, created_at: datetime) -> str:
+    """The version counts the changes (see ``articles.bump_version``); the creation time
+    tells a deleted and re-created article from the old one."""
+    return f"{version}@{created_at.isoformat()}"
+
+
 def public_version(article_id: str) -> str | None:
     """A token that changes whenever what readers see of an article changes, or None
-    when there is no such article: one primary-key read, whatever the thread's size.
-
-    The version counts the changes (see ``articles.bump_version``); the creation time
-    tells a deleted and re-created article from the old one.
-    """
-    row = db.session.execute(
-        select(Article.version, Article.created_at).where(Article.id == article_id)
-    ).one_or_none()
-    if row is None:
-        return None
-    version, created_at = row
-    return f"{version}@{created_at.isoformat()}"
+    when there is no such article: one primary-key read, whatever the thread's size."""
+    row = db.session.execute(VERSION_QUERY, {"article_id": article_id}).one_or_none()
+    return None if row is None else version_token(*row)
 
 
 def approved_counts(article_ids: list[str]) -> dict[str, int]:

@@ -13,7 +13,15 @@ from .assets import STATIC_DIR
 from .caching import public_cache_headers
 from .forms import CommentForm
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
-from .reading import article_view, avatar_sheet, cached_read, not_modified, public_etag, unchanged
+from .reading import (
+    article_view,
+    avatar_sheet,
+    cached_read,
+    keep_whole,
+    not_modified,
+    public_etag,
+    unchanged,
+)
 
 MAX_COUNT_ARTICLES = 100
 # The OpenAPI 3.1 description of every route under /api/, kept true by tests/test_openapi.py.
@@ -58,7 +66,7 @@ def api_comments(article_id: str) -> ResponseReturnValue:
     response = Response(body, mimetype="application/json")
     response.set_etag(etag)
     # Any cache may keep it briefly (PUBLIC_MAX_AGE); an unchanged list costs a 304.
-    return public_cache_headers(response)
+    return keep_whole(public_cache_headers(response))
 
 
 @bp.get("/api/counts")

@@ -31,6 +31,8 @@ ENTRY_TIMEOUT = 24 * 60 * 60
 # After a Redis failure, each worker renders without the cache this long (seconds).
 BACKOFF_SECONDS = 10.0
 _skip_until = 0.0
+# Set by a view on an answer the fast path may keep whole (see ``fastpath``); never sent.
+STORE_HEADER = "X-Read-Cache-Store"
 
 
 def cache_config(app_config: dict[str, Any], release: str) -> dict[str, Any]:
@@ -67,9 +69,23 @@ def release_digest(template_dir: str, secret_key: str, *names: str) -> str:
     return digest.hexdigest()
 
 
+# The settings an answer's bytes or headers depend on: workers that differ in them (a
+# change being rolled out) must not serve each other's answers from a shared Redis.
+SHAPING_SETTINGS = (
+    "PUBLIC_URL",
+    "PUBLIC_MAX_AGE",
+    "PUBLIC_STALE_WHILE_REVALIDATE",
+    "SECURE_COOKIES",
+    "ALLOWED_ORIGINS",
+    "GRAVATAR",
+    "MAX_THREAD_DEPTH",
+)
+
+
 def init_app(app: Flask, template_dir: str) -> None:
     templates = ("embed/_comment.html", "embed/fragment.html", "_field.html")
-    release = release_digest(template_dir, app.config["SECRET_KEY"], *templates)
+    settings = repr([app.config[name] for name in SHAPING_SETTINGS])
+    release = release_digest(template_dir, app.config["SECRET_KEY"] + settings, *templates)
     cache.init_app(app, config=cache_config(app.config, release))
 
 

@@ -17,7 +17,15 @@ from . import assets, bp
 from .caching import public_cache_headers
 from .forms import CommentForm
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
-from .reading import article_view, avatar_sheet, cached_read, not_modified, public_etag, unchanged
+from .reading import (
+    article_view,
+    avatar_sheet,
+    cached_read,
+    keep_whole,
+    not_modified,
+    public_etag,
+    unchanged,
+)
 
 
 def _reply_target(
@@ -126,4 +134,4 @@ def embed_fragment(article_id: str) -> Response:
     body = cached_read("fragment", etag, article_id, render)
     response = Response(body, mimetype="text/html")
     response.set_etag(etag)
-    return fragment_headers(public_cache_headers(response))
+    return keep_whole(fragment_headers(public_cache_headers(response)))
