@@ -105,10 +105,16 @@ class CachedReads:
                 row = connection.execute(
                     domain.VERSION_QUERY, {"article_id": article_id}
                 ).one_or_none()
-            if row is None:
-                return None
-            # A miss goes to Flask, which need not read the version again.
-            environ[VERSION_KEY] = (article_id, domain.version_token(*row))
+        except Exception as exc:
+            # Flask raises it again and answers as for any failing database (a 503),
+            # without waiting on the database a second time.
+            environ[VERSION_KEY] = (article_id, exc)
+            return None
+        if row is None:
+            return None
+        # A miss goes to Flask, which need not read the version again.
+        environ[VERSION_KEY] = (article_id, domain.version_token(*row))
+        try:
             extra: tuple[str, ...] = ()
             if kind == "fragment":
                 extra = (assets.load("widget.css").digest, str(self.config["PUBLIC_URL"]))

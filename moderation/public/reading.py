@@ -40,6 +40,8 @@ def public_etag(article_id: str, kind: str, *extra: str) -> str:
     config = current_app.config
     known = request.environ.get(VERSION_KEY)
     if known is not None and known[0] == article_id:
+        if isinstance(known[1], Exception):
+            raise known[1]  # the fast path's read failed: the database's error, once
         version = known[1]  # read by the fast path a moment ago
     elif domain.is_valid_article_id(article_id):
         version = domain.public_version(article_id)
