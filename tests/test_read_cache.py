@@ -328,3 +328,18 @@ def test_the_fast_path_leaves_to_flask_what_it_does_not_know(
     assert calls == [ARTICLE_ID, "not-created-yet", ARTICLE_ID, ARTICLE_ID]
     client.get(FRAGMENT, base_url=base)
     assert len(calls) == 4  # the plain read: the fast path
+
+
+@pytest.mark.parametrize("settings", [{}, {"READ_CACHE": False}])
+def test_the_store_mark_never_reaches_a_client(
+    make_app: Callable[..., Flask], settings: dict[str, Any]
+) -> None:
+    app = make_app(PUBLIC_URL="http://comments.example", **settings)
+    with app.app_context():
+        domain.create_article(ARTICLE_ID, title="Fast")
+        db.session.commit()
+    client = app.test_client()
+    for url in READS:
+        for method in ("GET", "HEAD", "GET", "OPTIONS"):
+            response = client.open(url, method=method, base_url="http://comments.example")
+            assert "X-Read-Cache-Store" not in response.headers, (method, url)

@@ -68,8 +68,10 @@ class CachedReads:
         if not self._ready:
             self._bind()
         match = ROUTE.fullmatch(environ.get("PATH_INFO", ""))
-        if not self.enabled or match is None or environ.get("REQUEST_METHOD") != "GET":
+        if match is None:
             return self.wsgi_app(environ, start_response)
+        if not self.enabled or environ.get("REQUEST_METHOD") != "GET":
+            return self._through_flask(environ, start_response, keep=False)
         kind = "json" if match.group(1) else "fragment"
         article_id = match.group(1) or match.group(2)
         stored = self._lookup(environ, kind, article_id)
@@ -141,14 +143,14 @@ class CachedReads:
         return None
 
     def _through_flask(
-        self, environ: WSGIEnvironment, start_response: StartResponse
+        self, environ: WSGIEnvironment, start_response: StartResponse, keep: bool = True
     ) -> Iterable[bytes]:
-        """Flask's answer; kept whole when the view says it may be."""
+        """Flask's answer; kept whole when the view says it may be (and ``keep``)."""
         seen: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            keep = any(name == STORE_HEADER for name, _ in headers)
-            seen.update(status=status, headers=headers, keep=keep)
+            keep_it = keep and any(name == STORE_HEADER for name, _ in headers)
+            seen.update(status=status, headers=headers, keep=keep_it)
             sent = [(k, v) for k, v in headers if k != STORE_HEADER]
             return (
                 start_response(status, sent, exc_info) if exc_info else start_response(status, sent)
