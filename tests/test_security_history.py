@@ -517,6 +517,10 @@ PATTERNS: dict[tuple[str, str], Callable[[], re.Pattern[str]]] = {
     ("moderation/accounts/login.py", r"([0-9]{1,10}):([0-9]{1,10})"): lambda: re.compile(
         r"([0-9]{1,10}):([0-9]{1,10})"
     ),
+    (
+        "moderation/public/fastpath.py",
+        r"/(?:api/articles/([^/]+)/comments|embed/([^/]+)/fragment)",
+    ): _pattern("moderation.public.fastpath", "ROUTE"),
 }
 
 
