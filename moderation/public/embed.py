@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import comments as domain
@@ -36,8 +37,33 @@ def _reply_target(
     return next((c for c in comments if c.id == wanted), None) if wanted else None
 
 
+# Blank fields rendered per id prefix, per app (a few hundred bytes each).
+BLANK_FIELDS_KEPT = 1000
+
+
+def _blank_fields(form: CommentForm) -> Callable[[str], Markup]:
+    """The reader's fields of a blank form, rendered once for each id prefix: they are
+    the same for every page of an article, whatever its comments."""
+    kept: dict[str, Markup] = current_app.extensions.setdefault("moderation.blank_fields", {})
+
+    def render(idp: str) -> Markup:
+        if idp not in kept:
+            if len(kept) >= BLANK_FIELDS_KEPT:
+                kept.clear()
+            kept[idp] = Markup(render_template("embed/_fields.html", form=form, idp=idp))
+        return kept[idp]
+
+    return render
+
+
 def _render_fragment(
-    template: str, article_id: str, *, form: CommentForm, notice: str = "", external: bool
+    template: str,
+    article_id: str,
+    *,
+    form: CommentForm,
+    notice: str = "",
+    external: bool,
+    blank: bool = False,
 ) -> str:
     article = article_view(article_id)
     comments = domain.approved_rows(article.id)
@@ -53,6 +79,7 @@ def _render_fragment(
         max_depth=current_app.config["MAX_THREAD_DEPTH"],
         external=external,
         pending=False,
+        blank_fields=_blank_fields(form) if blank else None,
     )
 
 
@@ -128,7 +155,7 @@ def embed_fragment(article_id: str) -> Response:
     def render() -> bytes:
         form = CommentForm(formdata=None)
         return _render_fragment(
-            "embed/fragment.html", article_id, form=form, external=True
+            "embed/fragment.html", article_id, form=form, external=True, blank=True
         ).encode()
 
     body = cached_read("fragment", etag, article_id, render)
