@@ -11,7 +11,7 @@ PORT ?= 5000
 PUBLIC_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install install-dev browser-deps bench clean
+.PHONY: run test lint install install-dev browser-deps bench-deps bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,8 +55,15 @@ test: install-dev browser-deps lint
 		$(BIN)/pytest; \
 	fi
 
-bench: install-dev
+# Debian's wrk (the load generator) and nginx (the proxy cache in front) for the
+# side-by-side benchmark; Isso goes into a throwaway venv under bench/.build by itself.
+bench-deps:
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light; }
+
+# Never part of `make test`: figures, not pass or fail (bench/RESULTS.md keeps one run).
+bench: install-dev bench-deps
 	@for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache bench/.build

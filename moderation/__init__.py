@@ -84,6 +84,8 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     options["hide_parameters"] = True
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config.setdefault("RATELIMIT_STORAGE_URI", rate_limit_storage_uri(app))
+    if app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = "local://"
     if app.config["REDIS_URL"]:
         # Redis down: each worker counts in its own memory (and says so in the log) rather
         # than failing the request; it goes back to Redis once Redis answers again.
@@ -93,6 +95,10 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         )
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
+    # The read cache's fast path sits right on Flask: inside the host check and ProxyFix.
+    from .public.fastpath import CachedReads
+
+    app.wsgi_app = CachedReads(app.wsgi_app, app)  # type: ignore[method-assign]
     urls.configure(app)
     secure = app.config["SECURE_COOKIES"]
     app.config.update(
@@ -114,14 +120,15 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 def rate_limit_storage_uri(app: Flask) -> str:
     """Redis when configured, else the app's own database: either is shared by every
-    worker process. Memory (per process) only when limits are off, as in most tests, or
-    when ``RATELIMIT_STORAGE_URI=memory://`` asks for it."""
-    from .ratelimits import SCHEME
+    worker process. This process's memory only when limits are off, as in most tests, or
+    when ``RATELIMIT_STORAGE_URI=memory://`` asks for it: then ``local://``, the same
+    counting without the timer thread ``memory://`` would start on requests."""
+    from .ratelimits import LOCAL_SCHEME, SCHEME
 
     if app.config["REDIS_URL"]:
         return str(app.config["REDIS_URL"])
     if not app.config.get("RATELIMIT_ENABLED", True):
-        return "memory://"
+        return f"{LOCAL_SCHEME}://"
     return f"{SCHEME}://"
 
 
@@ -175,6 +182,7 @@ def resolve_secret_key(app: Flask) -> str:
 def register_extensions(app: Flask) -> None:
     from . import security
     from .extensions import csrf, db, limiter, login_manager, migrate
+    from .public import caching
 
     db.init_app(app)
     with app.app_context():
@@ -182,9 +190,25 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     csrf.init_app(app)
     limiter.init_app(app)
+    use_local_fallback(limiter)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     security.init_app(app)
+    caching.init_app(app, str(resource_dir("templates")))
+
+
+def use_local_fallback(limiter: Any) -> None:
+    """While Redis is down, count in ``local://`` memory rather than ``memory://``, whose
+    timer thread a request would start."""
+    from limits.strategies import STRATEGIES
+
+    from .ratelimits import LocalStorage
+
+    if getattr(limiter, "_fallback_storage", None) is not None:
+        limiter._fallback_storage = LocalStorage()
+        limiter._fallback_limiter = STRATEGIES[limiter._strategy or "fixed-window"](
+            limiter._fallback_storage
+        )
 
 
 def load_user(user_id: str) -> Any:

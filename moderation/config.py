@@ -195,7 +195,8 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     # SQLite file in the instance folder unless set.
     "DATABASE_URL": Setting(optional_text, None),
-    # Redis for rate limits shared by every worker; memory when unset.
+    # Redis for rate limits and the read cache, shared by every worker; unset, the rate
+    # limits are in the database and the read cache in each worker's memory.
     "REDIS_URL": Setting(optional_text, None),
     # Signs sessions and form tokens; the instance folder's key file when unset.
     "SECRET_KEY": Setting(optional_text, None),
@@ -250,6 +251,15 @@ SETTINGS: dict[str, Setting] = {
     # rejected and spam comments older than the second number.
     "IP_RETENTION_DAYS": Setting(whole_number(0), 30),
     "SPAM_RETENTION_DAYS": Setting(whole_number(0), 90),
+    # The read cache of rendered comment lists and fragments, keyed by each article's
+    # version: in each worker's memory (this many entries at most), or in Redis when
+    # REDIS_URL is set. Off, every read renders again.
+    "READ_CACHE": Setting(parse_bool, True),
+    "READ_CACHE_ENTRIES": Setting(whole_number(1), 200),
+    # Cache-Control of the public reads (seconds): how long a browser, CDN or proxy may
+    # reuse an answer, then serve it stale while it revalidates. 0 and 0: revalidate always.
+    "PUBLIC_MAX_AGE": Setting(whole_number(0), 10),
+    "PUBLIC_STALE_WHILE_REVALIDATE": Setting(whole_number(0), 60),
 }
 
 

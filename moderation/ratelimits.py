@@ -11,6 +11,7 @@ PostgreSQL alike, and committed whatever the view then does with its own session
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from typing import cast
 
@@ -25,6 +26,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .core.database import Model, db
 
 SCHEME = "database"
+# Per-process counters, for a single worker or limits that are off (see LocalStorage).
+LOCAL_SCHEME = "local"
 KEY_MAX = 255
 # Expired windows are deleted at most this often per process (one indexed range delete).
 CLEANUP_EVERY_SECONDS = 60.0
@@ -138,3 +141,70 @@ class DatabaseStorage(Storage):
     def clear(self, key: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(delete(TABLE).where(TABLE.c.key == _stored_key(key)))
+
+
+class LocalStorage(Storage):
+    """Fixed-window counters in this process's memory, without a thread of their own.
+
+    ``limits``' ``memory://`` storage starts a timer thread to expire its counters, anew
+    on a hit after each quiet spell: a request would pay for starting a thread. Here an
+    expired window is simply restarted by the next hit, and the dead ones are dropped at
+    most once every ``cleanup_every`` seconds, in the request that notices.
+    """
+
+    STORAGE_SCHEME = [LOCAL_SCHEME]
+
+    def __init__(
+        self,
+        uri: str | None = None,
+        wrap_exceptions: bool = False,
+        cleanup_every: float = CLEANUP_EVERY_SECONDS,
+        **options: float | str | bool,
+    ) -> None:
+        super().__init__(uri, wrap_exceptions, **options)
+        self.cleanup_every = cleanup_every
+        self._next_cleanup = 0.0
+        self._windows: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return ValueError
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        with self._lock:
+            if now >= self._next_cleanup:
+                self._next_cleanup = now + self.cleanup_every
+                self._windows = {k: w for k, w in self._windows.items() if w[1] > now}
+            count, expires_at = self._windows.get(key, (0, 0.0))
+            if expires_at <= now:
+                count, expires_at = 0, now + expiry
+            count += amount
+            self._windows[key] = (count, expires_at)
+            return count
+
+    def _live(self, key: str) -> tuple[int, float] | None:
+        window = self._windows.get(key)
+        return window if window is not None and window[1] > time.time() else None
+
+    def get(self, key: str) -> int:
+        window = self._live(key)
+        return window[0] if window else 0
+
+    def get_expiry(self, key: str) -> float:
+        window = self._live(key)
+        return window[1] if window else time.time()
+
+    def check(self) -> bool:
+        return True
+
+    def reset(self) -> int | None:
+        with self._lock:
+            count = len(self._windows)
+            self._windows.clear()
+        return count
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._windows.pop(key, None)

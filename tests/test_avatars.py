@@ -2,7 +2,13 @@
 
 import re
 
-from moderation.comments.avatars import avatar, gravatar_img, identicon_svg, identity_digest
+from moderation.comments.avatars import (
+    AvatarSheet,
+    avatar,
+    gravatar_img,
+    identicon_svg,
+    identity_digest,
+)
 
 EMAIL = "Reader.Name+films@Example.org"
 
@@ -48,10 +54,21 @@ def test_identicon_is_a_decorative_inline_svg_that_is_mirrored() -> None:
     svg = str(identicon_svg(EMAIL, "secret"))
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert 'aria-hidden="true"' in svg and "<script" not in svg and "href" not in svg
-    squares = re.findall(r"M(\d) (\d)h1v1h-1z", cells(svg))
-    assert squares
-    grid = {(int(x), int(y)) for x, y in squares}
+    runs = re.findall(r"M(\d) (\d)\.5h(\d)", cells(svg))  # a stroke per run of cells
+    assert runs and "".join(f"M{x} {y}.5h{n}" for x, y, n in runs) == cells(svg)
+    grid = {(int(x) + step, int(y)) for x, y, n in runs for step in range(int(n))}
     assert grid == {(4 - x, y) for x, y in grid}  # left and right halves mirror
+
+
+def test_a_page_draws_each_commenter_once() -> None:
+    sheet = AvatarSheet("secret", prefix="post-")
+    uses = [sheet.of(email) for email in (EMAIL, "other@example.org", EMAIL.upper())]
+    assert uses[0] == uses[2] != uses[1]
+    assert re.fullmatch(r'<svg aria-hidden="true"><use href="#post-a[0-9a-f]{6}"/></svg>', uses[0])
+    symbols = str(sheet.symbols())
+    assert symbols.count("<symbol ") == 2 and "example.org" not in symbols
+    assert cells(symbols) == cells(identicon_svg(EMAIL, "secret"))
+    assert AvatarSheet("secret").symbols() == ""  # nothing drawn, nothing sent
 
 
 def test_gravatar_only_when_asked_and_without_the_email() -> None:

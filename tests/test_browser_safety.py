@@ -182,7 +182,7 @@ def test_widget_and_embed_page_have_no_axe_violations(
     expect(page.locator(".mc-comment")).to_have_count(2)
     assert axe_violations(page) == []
     # With the reply form open and every field in error.
-    page.get_by_role("link", name="Reply to Ann").click()
+    page.get_by_role("button", name="Reply to Ann").click()
     page.get_by_role("button", name="Post comment").click()
     expect(page.locator(".mc-error")).to_have_count(3)
     assert axe_violations(page) == []

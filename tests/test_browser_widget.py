@@ -189,7 +189,18 @@ def test_reader_posts_from_another_origin_and_sees_it_after_approval(
     published = page.locator(".mc-comment")
     assert published.count() == 1 and page.locator(".mc-pending").count() == 0
     assert "Blog Reader" in published.inner_text()
-    assert published.locator("svg.mc-avatar").count() == 1
+    assert published.locator("header svg use").count() == 1
+    # The avatar draws the commenter's symbol, found in the widget's own shadow root.
+    drawn = page.evaluate(
+        """() => {
+          const root = document.querySelector("[data-comments]").shadowRoot;
+          const use = root.querySelector(".mc-comment header svg use");
+          const symbol = root.getElementById(use.getAttribute("href").slice(1));
+          const box = use.closest("svg").getBoundingClientRect();
+          return [symbol && symbol.querySelector("path").getAttribute("d"), box.width];
+        }"""
+    )
+    assert drawn[0] and drawn[0].startswith("M") and drawn[1] > 20
     expect_text(page, "[data-comments-count]", "1 comment")
 
     assert READER_EMAIL not in whole_dom(page)
@@ -244,21 +255,21 @@ def test_reply_by_keyboard_nests_the_pending_reply_up_to_the_maximum_depth(
     page.goto(sites.publish("/post", sites.snippet("thread")))
     expect_text(page, ".mc-count", "2 comments")
     # Depth 2 is the maximum: only the top-level comment can be answered.
-    assert page.locator(".mc-reply-link").count() == 1
+    assert page.locator("button[name=reply_to]").count() == 1
 
-    reply = page.get_by_role("link", name="Reply to Ann")
+    reply = page.get_by_role("button", name="Reply to Ann")
     reply.focus()
     page.keyboard.press("Enter")
     assert shadow_focus(page) == "TEXTAREA body"
     assert "Leave a reply to Ann" in page.locator(".mc-form h3").inner_text()
     assert page.locator(f"#comment-{top} > form").count() == 1  # under the comment
 
-    # Cancel by keyboard puts the form back and the focus on the reply link.
+    # Cancel by keyboard puts the form back and the focus on the Reply button.
     page.get_by_role("link", name="Cancel reply").focus()
     page.keyboard.press("Enter")
     assert page.locator(f"#comment-{top} > form").count() == 0
     assert page.locator(".mc-form h3 .mc-replying").is_hidden()
-    assert shadow_focus(page).startswith("A mc-reply-link")
+    assert shadow_focus(page).startswith("BUTTON")
 
     page.keyboard.press("Enter")
     page.keyboard.type("A reply typed at the keyboard")
@@ -462,7 +473,8 @@ def test_theming_dark_scheme_and_phone_width(make_sites: Callable[..., Sites], p
             page.locator(selector).first.evaluate("(el, prop) => getComputedStyle(el)[prop]", prop)
         )
 
-    assert style("[data-comments=themed] button", "backgroundColor") == "rgb(1, 2, 3)"
+    assert style("[data-comments=themed] .mc-form button", "backgroundColor") == "rgb(1, 2, 3)"
+    assert style("[data-comments=themed] button[name=reply_to]", "color") == "rgb(1, 2, 3)"
     # Dark by default (the reader prefers it), light where the blog pins it.
     assert style("[data-comments=themed] .mc-widget", "backgroundColor") == "rgb(13, 17, 23)"
     assert style("#pinned .mc-widget", "backgroundColor") == "rgb(255, 255, 255)"

@@ -11,7 +11,7 @@ from flask import Flask
 from moderation import comments as domain
 from moderation.accounts.models import Moderator
 from moderation.comments.models import Article, Comment, Status
-from moderation.extensions import db
+from moderation.extensions import cache, db
 
 from .conftest import ARTICLE_ID, Auth
 from .helpers import count_queries
@@ -46,7 +46,9 @@ def add_conversations(
         make_comment(Status.PENDING, article_id=other.id)
 
 
-def statements(auth: Auth, url: str) -> list[str]:
+def statements(auth: Auth, url: str, *, cold: bool = True) -> list[str]:
+    if cold:  # render, rather than answer from the read cache
+        cache.clear()
     with count_queries(db.engine) as sent:
         response = auth.client.get(url)
     assert response.status_code == 200, url
@@ -68,3 +70,18 @@ def test_the_number_of_statements_does_not_grow_with_the_comments(
     assert db.session.scalar(db.select(db.func.count()).select_from(Comment)) == 50
     many = statements(logged_in, url)
     assert len(many) == len(few), "\n\n".join(many)
+
+
+@pytest.mark.parametrize("url", PAGES[:2])
+def test_a_read_cache_hit_is_one_primary_key_read(
+    app: Flask,
+    logged_in: Auth,
+    make_comment: Callable[..., Comment],
+    make_moderator: Callable[..., Moderator],
+    url: str,
+) -> None:
+    add_conversations(make_comment, make_moderator, 3)
+    cold = statements(logged_in, url)
+    assert len(cold) == 3  # the version, the article, its approved comments
+    hit = statements(logged_in, url, cold=False)
+    assert len(hit) == 1 and "article.version" in hit[0] and "WHERE article.id" in hit[0]

@@ -13,12 +13,13 @@ import pytest
 from flask import Flask
 
 from moderation import comments as domain
-from moderation.comments.models import Comment
+from moderation.comments.models import Article, Comment
 from moderation.comments.tokens import issue_token
 from moderation.extensions import db, limiter
-from moderation.ratelimits import DatabaseStorage, RateLimitCounter
+from moderation.ratelimits import DatabaseStorage, LocalStorage, RateLimitCounter
 
 from .conftest import ARTICLE_ID
+from .helpers import post_comment
 from .workers import SECRET, Gunicorn
 
 
@@ -35,10 +36,57 @@ def test_limits_use_the_database_without_redis(make_app: Callable[..., Flask]) -
     assert app.config["RATELIMIT_STORAGE_URI"] == "database://"
     with app.app_context():
         assert isinstance(limiter.storage, DatabaseStorage)
-    # Tests without limits keep them in memory; an explicit choice is respected.
-    assert make_app(REDIS_URL=None).config["RATELIMIT_STORAGE_URI"] == "memory://"
+    # Tests without limits keep them in memory; an explicit choice of memory is respected,
+    # counted by the storage that starts no thread.
+    assert make_app(REDIS_URL=None).config["RATELIMIT_STORAGE_URI"] == "local://"
     explicit = make_app(RATELIMIT_ENABLED=True, REDIS_URL=None, RATELIMIT_STORAGE_URI="memory://")
-    assert explicit.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert explicit.config["RATELIMIT_STORAGE_URI"] == "local://"
+
+
+@pytest.mark.parametrize("uri", ["database://", "memory://"])
+def test_posting_starts_no_thread(
+    make_app: Callable[..., Flask],
+    article: Article,
+    form_token: Callable[..., str],
+    uri: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        REDIS_URL=None,
+        RATELIMIT_STORAGE_URI=uri,
+        POST_RATE_LIMIT="3 per minute",
+    )
+    client = app.test_client()
+    started: list[threading.Thread] = []
+    start = threading.Thread.start
+
+    def counted(thread: threading.Thread) -> None:
+        started.append(thread)
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", counted)
+    codes = []
+    for n in range(4):
+        codes.append(post_comment(client, form_token(), body=f"Comment {n}").status_code)
+        time.sleep(0.02)  # longer than memory://'s timer, which would start again
+    assert codes == [202, 202, 202, 429]
+    assert started == []
+
+
+def test_local_storage_counts_windows_and_forgets_dead_ones() -> None:
+    store = LocalStorage(cleanup_every=0)
+    assert [store.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert store.get("k") == 3 and store.get_expiry("k") > time.time() + 50
+    assert store.incr("short", 0.05) == 1
+    time.sleep(0.06)
+    assert store.get("short") == 0 and store.incr("short", 60) == 1  # a new window
+    store.incr("gone", 0.01)
+    time.sleep(0.02)
+    store.incr("k", 60)
+    assert "gone" not in store._windows
+    store.clear("k")
+    assert store.get("k") == 0
 
 
 def test_increments_are_atomic_under_threads(storage: tuple[Flask, DatabaseStorage]) -> None:

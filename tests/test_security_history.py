@@ -48,10 +48,18 @@ PAGE_TAGS = frozenset(
     """html head body meta title link style script noscript iframe main header footer nav
     aside section article div p span a em strong code pre kbd br blockquote ul ol li dl dt
     dd h1 h2 h3 table thead tbody tr th td form label input textarea select option datalist
-    button details summary time svg rect path img small""".split()
+    button details summary time svg symbol use rect path img small""".split()
 )
-# SVG is only ever the identicon: an <svg class="mc-avatar"> holding a <rect> and a <path>.
-SVG_CHILDREN = frozenset({"rect", "path"})
+# SVG is only ever the identicon: an <svg class="mc-avatar"> holding a <rect> and a <path>,
+# or, on a page of comments, the sheet of them (<svg class="mc-avatars">, a <symbol> per
+# commenter) and a bare <svg aria-hidden="true"> per comment that <use>s one of them.
+SVG_CHILDREN = frozenset({"rect", "path", "symbol", "use"})
+
+
+def is_identicon(values: dict[str, str]) -> bool:
+    return values.get("class") in ("mc-avatar", "mc-avatars") or values == {"aria-hidden": "true"}
+
+
 URL_ATTRIBUTES = frozenset(
     {"href", "src", "action", "formaction", "xlink:href", "poster", "srcset", "data", "cite"}
     | {"background", "ping", "manifest", "longdesc", "lowsrc", "dynsrc", "codebase"}
@@ -85,7 +93,7 @@ class PageChecker(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._check(tag, attrs)
-        if tag not in ("br", "meta", "link", "input", "img", "rect", "path"):
+        if tag not in ("br", "meta", "link", "input", "img", "rect", "path", "use"):
             self.stack.append(tag)
         if tag in ("script", "style"):
             self.raw_text_tag = tag
@@ -108,7 +116,9 @@ class PageChecker(HTMLParser):
         shown = f"<{tag} {' '.join(f'{k}={v!r}' for k, v in attrs)}>"[:200]
         if tag not in PAGE_TAGS:
             self.problems.append(f"foreign tag {shown}")
-        if tag == "svg" and values.get("class") != "mc-avatar":
+        if tag == "use" and not values.get("href", "").startswith("#"):
+            self.problems.append(f"a <use> of something outside the page: {shown}")
+        if tag == "svg" and not is_identicon(values):
             self.problems.append(f"an <svg> that is not an identicon: {shown}")
         if "svg" in self.stack and tag not in SVG_CHILDREN:
             self.problems.append(f"<{tag}> inside an <svg>: {shown}")
@@ -521,6 +531,10 @@ PATTERNS: dict[tuple[str, str], Callable[[], re.Pattern[str]]] = {
         "moderation/importers/model.py",
         r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?",
     ): _pattern("moderation.importers.model", "DATE_RE"),
+    (
+        "moderation/public/fastpath.py",
+        r"/(?:api/articles/([^/]+)/comments|embed/([^/]+)/fragment)",
+    ): _pattern("moderation.public.fastpath", "ROUTE"),
 }
 
 

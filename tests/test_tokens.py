@@ -1,6 +1,7 @@
 import time
 
 import pytest
+from flask import Flask
 
 from moderation.comments.tokens import TokenError, check_token, issue_token
 
@@ -40,3 +41,35 @@ def test_every_token_has_its_own_nonce_and_expiry() -> None:
     second = check_token(KEY, issue_token(KEY, "post-1"), "post-1", min_age=0, max_age=60)
     assert first.nonce != second.nonce
     assert 55 <= (first.expires_at.timestamp() - time.time()) <= 61
+
+
+def test_expired_spent_tokens_are_forgotten_once_a_minute_not_on_every_post(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from moderation.comments import tokens
+    from moderation.comments.models import SpentToken
+    from moderation.core.database import utcnow
+    from moderation.extensions import db
+
+    def spent() -> set[str]:
+        return set(db.session.scalars(db.select(SpentToken.nonce)))
+
+    old = tokens.GoodToken("old-nonce-1", utcnow() - timedelta(seconds=1))
+    monkeypatch.setattr(tokens, "_next_cleanup", 0.0)
+    tokens.spend_token(tokens.GoodToken("first-nonce", utcnow() + timedelta(hours=1)))
+    db.session.add(SpentToken(nonce=old.nonce, expires_at=old.expires_at))
+    db.session.commit()
+    # Within the minute, posting does not delete: no range delete on every post.
+    tokens.spend_token(tokens.GoodToken("second-nonce", utcnow() + timedelta(hours=1)))
+    db.session.commit()
+    assert "old-nonce-1" in spent()
+    # The minute over, the next post forgets what expired, and only that.
+    monkeypatch.setattr(tokens, "_next_cleanup", 0.0)
+    tokens.spend_token(tokens.GoodToken("third-nonce", utcnow() + timedelta(hours=1)))
+    db.session.commit()
+    assert spent() == {"first-nonce", "second-nonce", "third-nonce"}
+    # A spent token still refuses a second comment, cleaned up or not.
+    with pytest.raises(TokenError, match="already sent"):
+        tokens.spend_token(tokens.GoodToken("second-nonce", utcnow() + timedelta(hours=1)))

@@ -40,11 +40,16 @@ from .moderation import (
 )
 from .posting import Posted, PostingRules, Submission, post_comment, submit_comment
 from .reading import (
+    VERSION_QUERY,
+    ShownComment,
     approved_comments,
     approved_count,
     approved_counts,
+    approved_rows,
+    article_row,
     public_comment,
     public_version,
+    version_token,
 )
 from .threads import ThreadNode, build_thread, can_reply_to, thread_depth
 
@@ -66,7 +71,12 @@ __all__ = [
     "Submission",
     "ThreadNode",
     "approve",
+    "ShownComment",
+    "VERSION_QUERY",
+    "version_token",
     "approved_comments",
+    "approved_rows",
+    "article_row",
     "approved_count",
     "approved_counts",
     "article_for_comment",

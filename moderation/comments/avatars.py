@@ -29,28 +29,96 @@ def identity_digest(email: str, secret_key: str) -> bytes:
     return hmac.new(key, normalize_email(email).encode(), hashlib.sha256).digest()
 
 
-@lru_cache(maxsize=4096)
-def identicon_svg(email: str, secret_key: str, size: int = SIZE) -> Markup:
-    """An inline SVG identicon; decorative, so hidden from screen readers."""
-    digest = identity_digest(email, secret_key)
+def _drawing(digest: bytes) -> str:
+    """The identicon's background square and pattern, drawn from the digest: a 5×5 grid
+    mirrored left to right, each row's runs of cells one stroke."""
     hue = int.from_bytes(digest[:2], "big") % 360
     half = (GRID + 1) // 2
-    cells = []
+    rows: list[set[int]] = [set() for _ in range(GRID)]
     for index in range(GRID * half):
         if digest[2 + index] & 1:
             x, y = divmod(index, GRID)
-            cells.append((x, y))
-            if x != GRID - 1 - x:
-                cells.append((GRID - 1 - x, y))
-    if not cells:  # never show an empty square
-        cells.append((GRID // 2, GRID // 2))
-    path = "".join(f"M{x} {y}h1v1h-1z" for x, y in sorted(cells))
-    return Markup(
-        f'<svg class="mc-avatar" xmlns="http://www.w3.org/2000/svg" viewBox="-0.5 -0.5 6 6" '
-        f'width="{size}" height="{size}" aria-hidden="true" focusable="false">'
-        f'<rect x="-0.5" y="-0.5" width="6" height="6" rx="1" fill="hsl({hue} 45% 90%)"/>'
-        f'<path fill="hsl({hue} 55% 38%)" d="{path}"/></svg>'
+            rows[y].update((x, GRID - 1 - x))
+    if not any(rows):  # never show an empty square
+        rows[GRID // 2].add(GRID // 2)
+    path = []
+    for y, cells in enumerate(rows):
+        x = 0
+        while x < GRID:
+            if x in cells:
+                start = x
+                while x in cells:
+                    x += 1
+                path.append(f"M{start} {y}.5h{x - start}")
+            x += 1
+    return (
+        f'<rect x="-.5" y="-.5" width="6" height="6" fill="hsl({hue} 45% 90%)"/>'
+        f'<path stroke="hsl({hue} 55% 38%)" d="{"".join(path)}"/>'
     )
+
+
+VIEW_BOX = "-.5 -.5 6 6"
+
+
+# Cached by the keyed digest, never by the email: the same commenter is drawn once.
+@lru_cache(maxsize=4096)
+def _identicon(digest: bytes, size: int) -> Markup:
+    return Markup(
+        f'<svg class="mc-avatar" xmlns="http://www.w3.org/2000/svg" viewBox="{VIEW_BOX}" '
+        f'width="{size}" height="{size}" aria-hidden="true" focusable="false">'
+        f"{_drawing(digest)}</svg>"
+    )
+
+
+@lru_cache(maxsize=4096)
+def _symbol(digest: bytes, symbol_id: str) -> Markup:
+    return Markup(f'<symbol id="{symbol_id}" viewBox="{VIEW_BOX}">{_drawing(digest)}</symbol>')
+
+
+def identicon_svg(email: str, secret_key: str, size: int = SIZE) -> Markup:
+    """An inline SVG identicon; decorative, so hidden from screen readers."""
+    return _identicon(identity_digest(email, secret_key), size)
+
+
+class AvatarSheet:
+    """The avatars of one page: each commenter's identicon drawn once, as an SVG
+    ``<symbol>``, and a ``<use>`` of it for each of their comments.
+
+    Symbol ids start with ``prefix`` (several fragments may share a page) and come from
+    bytes of the keyed digest the picture does not use, never from the email.
+    """
+
+    def __init__(
+        self, secret_key: str, *, gravatar: bool = False, prefix: str = "", inline: bool = False
+    ) -> None:
+        self.secret_key = secret_key
+        self.gravatar = gravatar
+        self.prefix = prefix
+        # Inline: each avatar a whole SVG (a comment shown alone, outside any sheet).
+        self.inline = inline
+        self._symbols: dict[str, Markup] = {}
+
+    def of(self, email: str) -> Markup:
+        """The avatar of the commenter with ``email``, for one comment."""
+        if self.gravatar:
+            return gravatar_img(email)
+        digest = identity_digest(email, self.secret_key)
+        if self.inline:
+            return _identicon(digest, SIZE)
+        symbol_id = f"{self.prefix}a{digest[20:23].hex()}"
+        if symbol_id not in self._symbols:
+            self._symbols[symbol_id] = _symbol(digest, symbol_id)
+        # Sized by the widget's stylesheet, which the fragment links.
+        return Markup(f'<svg aria-hidden="true"><use href="#{symbol_id}"/></svg>')
+
+    def symbols(self) -> Markup:
+        """Every symbol the page's avatars use, in one hidden SVG (none for Gravatar)."""
+        if not self._symbols:
+            return Markup("")
+        return Markup(
+            '<svg class="mc-avatars" xmlns="http://www.w3.org/2000/svg" width="0" height="0" '
+            'aria-hidden="true" focusable="false">' + "".join(self._symbols.values()) + "</svg>"
+        )
 
 
 def gravatar_img(email: str, size: int = SIZE) -> Markup:

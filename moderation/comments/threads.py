@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .models import Comment, Status
+from .reading import ShownComment
 
 
 def thread_depth(comment: Comment) -> int:
@@ -31,11 +33,13 @@ def can_reply_to(comment: Comment, max_depth: int) -> bool:
 
 @dataclass
 class ThreadNode:
-    comment: Comment
+    comment: ShownComment
     replies: list[ThreadNode]
 
 
-def build_thread(comments: list[Comment], max_depth: int | None = None) -> list[ThreadNode]:
+def build_thread(
+    comments: Sequence[ShownComment], max_depth: int | None = None
+) -> list[ThreadNode]:
     """Nest replies under their parents; a reply whose parent is not shown goes top level.
 
     With ``max_depth``, a conversation deeper than that (an imported one: replies here

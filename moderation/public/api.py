@@ -10,9 +10,18 @@ from ..comments.tokens import issue_token
 from ..errors import error_response
 from . import bp
 from .assets import STATIC_DIR
+from .caching import public_cache_headers
 from .forms import CommentForm
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
-from .reading import article_view, not_modified, public_etag, unchanged
+from .reading import (
+    article_view,
+    avatar_sheet,
+    cached_read,
+    keep_whole,
+    not_modified,
+    public_etag,
+    unchanged,
+)
 
 MAX_COUNT_ARTICLES = 100
 # The OpenAPI 3.1 description of every route under /api/, kept true by tests/test_openapi.py.
@@ -41,18 +50,23 @@ def api_comments(article_id: str) -> ResponseReturnValue:
     etag = public_etag(article_id, "json")
     if unchanged(etag, article_id):
         return not_modified(etag)
-    article = article_view(article_id)
-    comments = domain.approved_comments(article.id)
-    response = jsonify(
-        article={"id": article.id, "title": article.title, "url": article.url},
-        count=len(comments),
-        closed=article.closed,
-        comments=[domain.public_comment(c) for c in comments],
-    )
-    # Always revalidated, so an approval shows at once; unchanged lists cost a 304.
-    response.headers["Cache-Control"] = "no-cache"
+
+    def render() -> bytes:
+        article = article_view(article_id)
+        comments = domain.approved_rows(article.id)
+        listing = {
+            "article": {"id": article.id, "title": article.title, "url": article.url},
+            "count": len(comments),
+            "closed": article.closed,
+            "comments": [domain.public_comment(c) for c in comments],
+        }
+        return current_app.json.dumps(listing, separators=(",", ":")).encode() + b"\n"
+
+    body = cached_read("json", etag, article_id, render)
+    response = Response(body, mimetype="application/json")
     response.set_etag(etag)
-    return response
+    # Any cache may keep it briefly (PUBLIC_MAX_AGE); an unchanged list costs a 304.
+    return keep_whole(public_cache_headers(response))
 
 
 @bp.get("/api/counts")
@@ -67,7 +81,7 @@ def api_counts() -> ResponseReturnValue:
     counts = domain.approved_counts([a for a in article_ids if domain.is_valid_article_id(a)])
     counts.update((a, 0) for a in article_ids if a not in counts)
     response = jsonify(counts=counts)
-    response.headers["Cache-Control"] = "no-cache"
+    public_cache_headers(response)
     response.add_etag()
     response.make_conditional(request)
     return response
@@ -98,7 +112,14 @@ def api_post_comment(article_id: str) -> Response | tuple[Response, int]:
     except domain.DomainError as exc:
         return error_response(400, exc.message, errors=form.errors_by_field())
     # The same template as every other comment, marked as pending, for the reader alone.
-    rendered = render_template("embed/pending.html", comment=comment, article=comment.article)
+    rendered = render_template(
+        "embed/pending.html",
+        thread=[domain.ThreadNode(comment, [])],
+        avatars=avatar_sheet(inline=True),
+        pending=True,
+        reply_form=None,
+        max_depth=1,
+    )
     return (
         jsonify(
             id=comment.id,

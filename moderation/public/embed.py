@@ -2,43 +2,84 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import comments as domain
-from ..comments.models import Comment
 from ..comments.tokens import issue_token
 from ..errors import error_response
 from ..security import embed_page_csp, fragment_headers
 from ..urls import url_base
 from . import assets, bp
+from .caching import public_cache_headers
 from .forms import CommentForm
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
-from .reading import article_view, not_modified, public_etag, unchanged
+from .reading import (
+    article_view,
+    avatar_sheet,
+    cached_read,
+    keep_whole,
+    not_modified,
+    public_etag,
+    unchanged,
+)
 
 
-def _reply_target(comments: list[Comment], form: CommentForm) -> Comment | None:
+def _reply_target(
+    comments: Sequence[domain.ShownComment], form: CommentForm
+) -> domain.ShownComment | None:
     """The published comment the no-JS form answers (``?reply_to=`` or a re-shown form)."""
     wanted = form.parent_id.data or request.args.get("reply_to", type=int)
     return next((c for c in comments if c.id == wanted), None) if wanted else None
 
 
+# Blank fields rendered per id prefix, per app (a few hundred bytes each).
+BLANK_FIELDS_KEPT = 1000
+
+
+def _blank_fields(form: CommentForm) -> Callable[[str], Markup]:
+    """The reader's fields of a blank form, rendered once for each id prefix: they are
+    the same for every page of an article, whatever its comments."""
+    kept: dict[str, Markup] = current_app.extensions.setdefault("moderation.blank_fields", {})
+
+    def render(idp: str) -> Markup:
+        if idp not in kept:
+            if len(kept) >= BLANK_FIELDS_KEPT:
+                kept.clear()
+            kept[idp] = Markup(render_template("embed/_fields.html", form=form, idp=idp))
+        return kept[idp]
+
+    return render
+
+
 def _render_fragment(
-    template: str, article_id: str, *, form: CommentForm, notice: str = "", external: bool
+    template: str,
+    article_id: str,
+    *,
+    form: CommentForm,
+    notice: str = "",
+    external: bool,
+    blank: bool = False,
 ) -> str:
     article = article_view(article_id)
-    comments = domain.approved_comments(article.id)
+    comments = domain.approved_rows(article.id)
     return render_template(
         template,
         article=article,
         thread=domain.build_thread(comments, current_app.config["MAX_THREAD_DEPTH"]),
         count=len(comments),
+        avatars=avatar_sheet(f"{article.id}-" if external else ""),
         form=form,
         notice=notice,
         reply_to=_reply_target(comments, form),
         max_depth=current_app.config["MAX_THREAD_DEPTH"],
         external=external,
+        pending=False,
+        blank_fields=_blank_fields(form) if blank else None,
     )
 
 
@@ -102,17 +143,22 @@ def embed_fragment(article_id: str) -> Response:
 
     The script widget puts it in a shadow root; a dynamic blog or a static-site build
     can include it server-side. It carries no form token (the widget fetches one when
-    it renders), so it is revalidated cheaply with its ETag.
+    it renders), so any cache may keep it; it is revalidated cheaply with its ETag, and
+    an unchanged article's rendering comes from the read cache.
     """
     # Its URLs are absolute: without PUBLIC_URL they name the request's host, and a copy
     # made for one host must not validate for another.
     etag = public_etag(article_id, "fragment", assets.load("widget.css").digest, url_base())
     if unchanged(etag, article_id):
         return fragment_headers(not_modified(etag))
-    html = _render_fragment(
-        "embed/fragment.html", article_id, form=CommentForm(formdata=None), external=True
-    )
-    response = Response(html, mimetype="text/html")
-    response.headers["Cache-Control"] = "no-cache"
+
+    def render() -> bytes:
+        form = CommentForm(formdata=None)
+        return _render_fragment(
+            "embed/fragment.html", article_id, form=form, external=True, blank=True
+        ).encode()
+
+    body = cached_read("fragment", etag, article_id, render)
+    response = Response(body, mimetype="text/html")
     response.set_etag(etag)
-    return fragment_headers(response)
+    return keep_whole(fragment_headers(public_cache_headers(response)))

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, g, request
 
 from .. import comments as domain
+from ..comments.avatars import AvatarSheet
+from .caching import STORE_HEADER, cached_rendering, public_cache_headers
+
+# The WSGI environ key where the fast path leaves the version it read (see fastpath).
+VERSION_KEY = "moderation.article_version"
 
 
 @dataclass
@@ -31,20 +38,53 @@ def public_etag(article_id: str, kind: str, *extra: str) -> str:
     that change the rendering always do; ``reply_to`` opens the form as a reply.
     """
     config = current_app.config
-    version = domain.public_version(article_id) if domain.is_valid_article_id(article_id) else None
+    known = request.environ.get(VERSION_KEY)
+    if known is not None and known[0] == article_id:
+        if isinstance(known[1], Exception):
+            raise known[1]  # the fast path's read failed: the database's error, once
+        version = known[1]  # read by the fast path a moment ago
+    elif domain.is_valid_article_id(article_id):
+        version = domain.public_version(article_id)
+    else:
+        version = None
+    g.public_version = version
     if version is None:
         state = ["new", str(config["AUTO_CREATE_ARTICLES"]), *_details_from_query()]
     else:
         state = ["v", version]
+    return etag_of(kind, state, request.args.get("reply_to", ""), config, extra)
+
+
+def etag_of(
+    kind: str, state: Sequence[str], reply_to: str, config: Mapping[str, Any], extra: Sequence[str]
+) -> str:
+    """The validator from its parts (``public_etag``; the WSGI fast path uses it too)."""
     parts = (
         kind,
         *state,
-        request.args.get("reply_to", ""),
+        reply_to,
         str(config["MAX_THREAD_DEPTH"]),
         str(config["GRAVATAR"]),
         *extra,
     )
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def cached_read(kind: str, etag: str, article_id: str, render: Callable[[], bytes]) -> bytes:
+    """The rendering of an existing article from the read cache, under the ETag
+    ``public_etag`` just computed (it holds the article's version), else ``render()``.
+    An article not created yet renders each time: it costs no comment query, and strangers'
+    query strings must not fill the cache."""
+    if g.get("public_version") is None:
+        return render()
+    return cached_rendering(kind, etag, render)
+
+
+def keep_whole(response: Response) -> Response:
+    """Let the fast path keep this answer whole, when it is an existing article's read."""
+    if g.get("public_version") is not None:
+        response.headers[STORE_HEADER] = "1"
+    return response
 
 
 def unchanged(etag: str, article_id: str) -> bool:
@@ -71,8 +111,15 @@ def shown(article_id: str) -> bool:
 def not_modified(etag: str) -> Response:
     response = Response(status=304)
     response.set_etag(etag)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return public_cache_headers(response)
+
+
+def avatar_sheet(prefix: str = "", *, inline: bool = False) -> AvatarSheet:
+    """The avatars of one rendering, as the settings want them."""
+    config = current_app.config
+    return AvatarSheet(
+        config["SECRET_KEY"], gravatar=config["GRAVATAR"], prefix=prefix, inline=inline
+    )
 
 
 def _details_from_query() -> tuple[str, str]:
@@ -88,7 +135,7 @@ def _details_from_query() -> tuple[str, str]:
 
 
 def article_view(article_id: str) -> ArticleView:
-    article = domain.get_article(article_id)
+    article = domain.article_row(article_id) if domain.is_valid_article_id(article_id) else None
     if article is not None:
         return ArticleView(article.id, article.title, article.url, article.closed)
     if current_app.config["AUTO_CREATE_ARTICLES"] and domain.is_valid_article_id(article_id):

@@ -6,8 +6,9 @@
   const FIELDS = ["body", "name", "email", "website"];
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
   const plural = (n) => n + (n === 1 ? " comment" : " comments");
+  // Always revalidated (304s); shared caches keep to max-age.
   const get = async (path) => {
-    const response = await fetch(origin + path, { credentials: "omit" });
+    const response = await fetch(origin + path, { credentials: "omit", cache: "no-cache" });
     if (!response.ok) throw response;
     return response;
   };
@@ -56,7 +57,7 @@
       history.replaceState(null, "", date.hash);
       show(date.hash);
     });
-    const form = $("form");
+    const form = $(".mc-form");
     if (!form) return; // comments are closed
     const status = $(".mc-status");
     const home = document.createComment(" the form's place ");
@@ -69,11 +70,12 @@
     };
 
     const replyTo = (link) => {
-      parent = link ? link.dataset.replyTo : "";
+      parent = link ? link.value : "";
       $(".mc-replying").hidden = !link;
       if (link) {
-        $(".mc-reply-name").textContent = link.dataset.replyName;
-        link.closest("article").after(form);
+        const item = link.closest("article");
+        $(".mc-reply-name").textContent = item.querySelector(".mc-author").textContent;
+        item.after(form);
         form.elements.body.focus();
       } else {
         home.after(form);
@@ -82,7 +84,7 @@
     };
 
     root.addEventListener("click", (event) => {
-      const link = event.target.closest("[data-reply-to], .mc-cancel");
+      const link = event.target.closest("[name=reply_to], .mc-cancel");
       if (!link) return;
       event.preventDefault();
       const back = opener;
