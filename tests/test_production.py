@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from flask_migrate import upgrade
 
 from moderation import comments as domain
 from moderation import create_app
 from moderation.extensions import db
 
-from .conftest import csrf_from
+from .conftest import TEST_REDIS_URL, csrf_from
 from .gunicorn_server import Answer, Browserless, Cluster, Gunicorn, postgres_bindir
 
 
@@ -190,3 +191,48 @@ def wait_for_status(client: Browserless, path: str, status: int, seconds: float)
             return time.monotonic() - started
         time.sleep(0.2)
     raise AssertionError(f"{path} did not answer {status} within {seconds} s")
+
+
+@pytest.mark.cluster
+@pytest.mark.timeout(60)
+def test_cached_reads_keep_answering_while_the_database_hangs(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """With Redis, an article's version is kept beside its rendering: a page view of an
+    unchanged article needs no database, so it is served while the database is hung."""
+    if not TEST_REDIS_URL:
+        message = "needs MODERATION_TEST_REDIS_URL"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + ": CI must run this test")
+        pytest.skip(message)
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    server = Gunicorn(
+        tmp_path,
+        {
+            "MODERATION_DATABASE_URL": cluster.url,
+            "MODERATION_REDIS_URL": TEST_REDIS_URL,
+            "MODERATION_DB_CONNECT_TIMEOUT": str(TIMEOUT),
+            "MODERATION_DB_STATEMENT_TIMEOUT": str(TIMEOUT),
+            "MODERATION_PUBLIC_MAX_AGE": "30",
+        },
+        workers=2,
+    )
+    client = Browserless(server.url)
+    api = "/api/articles/t1/comments"
+    try:
+        fresh = client.request(api)
+        assert fresh.status == 200
+        cluster.send(signal.SIGSTOP)
+        try:
+            for _ in range(4):  # whichever worker answers
+                cached = client.request(api, timeout=5)
+                assert cached.status == 200 and cached.seconds < 1, cached.seconds
+                assert cached.body == fresh.body
+                assert client.request("/embed.js", timeout=5).seconds < 1
+            # An article nobody has read yet needs the database: a quick 503, as before.
+            unknown = client.request("/api/articles/never-read/comments", timeout=10)
+            assert_unavailable(unknown, json=True)
+        finally:
+            cluster.send(signal.SIGCONT)
+    finally:
+        server.stop()

@@ -13,7 +13,7 @@ from moderation.accounts.models import Moderator
 from moderation.comments.models import Article, Comment, Status
 from moderation.extensions import cache, db
 
-from .conftest import ARTICLE_ID, Auth
+from .conftest import ARTICLE_ID, TEST_REDIS_URL, Auth
 from .helpers import count_queries
 
 PAGES = [
@@ -84,4 +84,7 @@ def test_a_read_cache_hit_is_one_primary_key_read(
     cold = statements(logged_in, url)
     assert len(cold) == 3  # the version, the article, its approved comments
     hit = statements(logged_in, url, cold=False)
-    assert len(hit) == 1 and "article.version" in hit[0] and "WHERE article.id" in hit[0]
+    if TEST_REDIS_URL:  # the version itself is kept in Redis: no statement at all
+        assert hit == []
+    else:
+        assert len(hit) == 1 and "article.version" in hit[0] and "WHERE article.id" in hit[0]

@@ -76,13 +76,21 @@ def check_url(url: str) -> str:
     return url
 
 
+# The session's ``info`` key naming the articles whose version the transaction changed,
+# so that whatever keeps versions outside the database (the read cache) can forget them
+# once it commits.
+CHANGED_VERSIONS = "moderation.changed_versions"
+
+
 def bump_version(article_id: str) -> None:
     """Record that what readers see of an article changed, so its validators change.
 
     One ``UPDATE article SET version = version + 1`` in the caller's transaction: two
     concurrent changes both count, where reading and writing the number back could lose
     one. Pending changes are flushed first; a loaded article reads its version again.
+    The article is also named in the session's ``CHANGED_VERSIONS``.
     """
+    db.session.info.setdefault(CHANGED_VERSIONS, set()).add(article_id)
     db.session.execute(
         update(Article).where(Article.id == article_id).values(version=Article.version + 1),
         execution_options={"synchronize_session": False},

@@ -16,12 +16,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
-from ..extensions import cache
+from ..comments.articles import CHANGED_VERSIONS
+from ..extensions import cache, db
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +90,64 @@ def init_app(app: Flask, template_dir: str) -> None:
     settings = repr([app.config[name] for name in SHAPING_SETTINGS])
     release = release_digest(template_dir, app.config["SECRET_KEY"] + settings, *templates)
     cache.init_app(app, config=cache_config(app.config, release))
+    if not event.contains(db.session, "after_commit", _forget_changed_versions):
+        event.listen(db.session, "after_commit", _forget_changed_versions)
+        event.listen(db.session, "after_rollback", _discard_changed_versions)
+
+
+# --- articles' versions, shared through Redis ---------------------------------------------
+#
+# With Redis, each article's version is kept there too, so a page view of an unchanged
+# article needs no database at all, and cached reads go on while the database is down or
+# hung. A commit that changes a version deletes the copy at once (every worker and host
+# reads the same Redis); the copy also expires after PUBLIC_MAX_AGE seconds, the
+# staleness browsers and proxies are allowed anyway, which bounds a read that raced the
+# commit. In each worker's own memory no deletion could reach the other workers, so
+# there the version is always read from the database.
+
+VERSION_PREFIX = "version:"
+
+
+def versions_shared(config: Mapping[str, Any]) -> bool:
+    return bool(config["READ_CACHE"] and config["REDIS_URL"] and config["PUBLIC_MAX_AGE"])
+
+
+def read_version(
+    store: Any, config: Mapping[str, Any], article_id: str, read: Callable[[], str | None]
+) -> str | None:
+    """An article's version: the copy Redis keeps when versions are shared there, else
+    ``read()`` (one primary-key read; None for no such article), then shared."""
+    shared = versions_shared(config) and time.monotonic() >= _skip_until
+    if shared:
+        try:
+            kept = store.get(VERSION_PREFIX + article_id)
+        except Exception as exc:
+            _unavailable(exc)
+            shared = False
+        else:
+            if isinstance(kept, str):
+                return kept
+    version = read()
+    if shared and version is not None:
+        try:
+            store.set(VERSION_PREFIX + article_id, version, timeout=config["PUBLIC_MAX_AGE"])
+        except Exception as exc:
+            _unavailable(exc)
+    return version
+
+
+def _forget_changed_versions(session: Session) -> None:
+    changed = session.info.pop(CHANGED_VERSIONS, None)
+    if not changed or not has_app_context() or not versions_shared(current_app.config):
+        return
+    try:
+        cache.delete_many(*(VERSION_PREFIX + article_id for article_id in changed))
+    except Exception as exc:  # the copies expire by themselves within PUBLIC_MAX_AGE
+        _unavailable(exc)
+
+
+def _discard_changed_versions(session: Session) -> None:
+    session.info.pop(CHANGED_VERSIONS, None)
 
 
 def _unavailable(exc: Exception) -> None:

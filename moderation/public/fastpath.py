@@ -102,20 +102,11 @@ class CachedReads:
             return None  # its URLs follow the request's host: Flask knows it best
         if not domain.is_valid_article_id(article_id) or time.monotonic() < caching._skip_until:
             return None
-        try:
-            with self.engine.connect() as connection:
-                row = connection.execute(
-                    domain.VERSION_QUERY, {"article_id": article_id}
-                ).one_or_none()
-        except Exception as exc:
-            # Flask raises it again and answers as for any failing database (a 503),
-            # without waiting on the database a second time.
-            environ[VERSION_KEY] = (article_id, exc)
-            return None
-        if row is None:
+        version = self._version(environ, article_id)
+        if version is None:
             return None
         # A miss goes to Flask, which need not read the version again.
-        environ[VERSION_KEY] = (article_id, domain.version_token(*row))
+        environ[VERSION_KEY] = (article_id, version)
         try:
             extra: tuple[str, ...] = ()
             if kind == "fragment":
@@ -128,6 +119,25 @@ class CachedReads:
             return None
         headers, body = stored
         return etag, list(headers), body
+
+    def _version(self, environ: WSGIEnvironment, article_id: str) -> str | None:
+        """The article's version (from Redis when shared there, else one primary-key
+        read); None for an article that does not exist, or a database that failed."""
+
+        def read() -> str | None:
+            with self.engine.connect() as connection:
+                row = connection.execute(
+                    domain.VERSION_QUERY, {"article_id": article_id}
+                ).one_or_none()
+            return None if row is None else domain.version_token(*row)
+
+        try:
+            return caching.read_version(self.store, self.config, article_id, read)
+        except Exception as exc:
+            # Flask raises it again and answers as for any failing database (a 503),
+            # without waiting on the database a second time.
+            environ[VERSION_KEY] = (article_id, exc)
+            return None
 
     def _allow_origin(self, environ: WSGIEnvironment) -> str | None:
         """``cors.add_cors_headers``'s answer for this request's Origin."""

@@ -11,7 +11,8 @@ from flask import Response, abort, current_app, g, request
 
 from .. import comments as domain
 from ..comments.avatars import AvatarSheet
-from .caching import STORE_HEADER, cached_rendering, public_cache_headers
+from ..extensions import cache
+from .caching import STORE_HEADER, cached_rendering, public_cache_headers, read_version
 
 # The WSGI environ key where the fast path leaves the version it read (see fastpath).
 VERSION_KEY = "moderation.article_version"
@@ -44,7 +45,9 @@ def public_etag(article_id: str, kind: str, *extra: str) -> str:
             raise known[1]  # the fast path's read failed: the database's error, once
         version = known[1]  # read by the fast path a moment ago
     elif domain.is_valid_article_id(article_id):
-        version = domain.public_version(article_id)
+        version = read_version(
+            cache.cache, config, article_id, lambda: domain.public_version(article_id)
+        )
     else:
         version = None
     g.public_version = version
