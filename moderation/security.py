@@ -129,3 +129,21 @@ def add_default_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.after_request(add_default_headers)
+
+
+def link_page_headers(response: Response) -> Response:
+    """Pages reached from a link in a mail (confirm, unsubscribe, one-click moderation):
+    no script, never framed, never cached, and the token in their address never leaves
+    in a Referer."""
+    response.headers["Content-Security-Policy"] = csp(
+        "default-src 'none'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    Field,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -132,4 +141,31 @@ class ArticleForm(FlaskForm):
         filters=[strip],
         validators=[DomainRule(check_url)],
         render_kw={"maxlength": URL_MAX},
+    )
+
+
+DIGEST_CHOICES = [
+    ("15", "every 15 minutes"),
+    ("60", "every hour"),
+    ("240", "every 4 hours"),
+    ("1440", "once a day"),
+]
+
+
+class NotificationsForm(FlaskForm):
+    """A moderator's choice of mails about new comments."""
+
+    frequency = RadioField(
+        "Email me",
+        choices=[
+            ("each", "for each new comment"),
+            ("digest", "a digest of the new comments"),
+            ("none", "never (I look at the dashboard)"),
+        ],
+        validators=[InputRequired("Choose how often.")],
+    )
+    digest_minutes = SelectField(
+        "Digest",
+        choices=DIGEST_CHOICES,
+        validators=[InputRequired("Choose how often a digest comes.")],
     )

@@ -36,6 +36,8 @@ MODERATOR = "moderator"
 READER = "reader"
 CONFIRMATION = "confirmation"
 AUDIENCES = (MODERATOR, READER, CONFIRMATION)
+# Set on the session by every enqueue; the worker's commit hook reads it.
+WRITTEN = "moderation.outbox_written"
 
 
 def new_uid() -> str:
@@ -103,8 +105,39 @@ def _enqueue(
     state: State = State.WAITING,
     digest_moderator_id: int | None = None,
 ) -> bool:
+    values = message_values(
+        channel,
+        recipient,
+        topic,
+        body,
+        key=key,
+        state=state,
+        digest_moderator_id=digest_moderator_id,
+    )
+    # After the commit, this process's sending thread wakes up (see ``worker``).
+    db.session.info[WRITTEN] = True
+    if key is None:
+        db.session.add(OutboxMessage(**values))
+        return True
+    written = insert_unless_present(OutboxMessage, values)
+    if not written:
+        log.info("Not queueing %s again: it is queued or sent already", topic)
+    return written
+
+
+def message_values(
+    channel: Channel,
+    recipient: str,
+    topic: str,
+    body: Mapping[str, Any],
+    *,
+    key: str | None = None,
+    state: State = State.WAITING,
+    digest_moderator_id: int | None = None,
+) -> dict[str, Any]:
+    """The columns of a new outbox row."""
     now = utcnow()
-    values: dict[str, Any] = {
+    return {
         "uid": new_uid(),
         "channel": channel,
         "recipient": recipient,
@@ -118,13 +151,6 @@ def _enqueue(
         "created_at": now,
         "digest_moderator_id": digest_moderator_id,
     }
-    if key is None:
-        db.session.add(OutboxMessage(**values))
-        return True
-    written = insert_unless_present(OutboxMessage, values)
-    if not written:
-        log.info("Not queueing %s again: it is queued or sent already", topic)
-    return written
 
 
 def _iso(value: datetime) -> str:
@@ -136,6 +162,14 @@ def payload(message: OutboxMessage) -> dict[str, Any]:
     data = json.loads(message.payload)
     assert isinstance(data, dict)
     return data
+
+
+def describe(message: OutboxMessage) -> str:
+    """What the message is, in a few words: a mail's subject, a webhook's event."""
+    data = payload(message)
+    if message.channel == Channel.MAIL:
+        return str(data.get("subject", message.topic))
+    return str(data.get("type", message.topic))
 
 
 # --- the worker's side ----------------------------------------------------------------
