@@ -108,7 +108,9 @@ DASHBOARD_HEADERS = {
 
 
 def dashboard_headers(response: Response) -> Response:
-    response.headers.update(DASHBOARD_HEADERS)
+    # A page that set its own (the links from mails: no Referer at all) keeps them.
+    for name, value in DASHBOARD_HEADERS.items():
+        response.headers.setdefault(name, value)
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 

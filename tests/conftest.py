@@ -399,5 +399,8 @@ def axe_context(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+# Real receivers (SMTP, webhooks) for what the service sends.
+from .receivers import mailbox, notify_app, silent_server, webhook_receiver  # noqa: E402,F401
+
 # Real gunicorn workers, for what must hold across processes.
 from .workers import gunicorn  # noqa: E402,F401

@@ -177,7 +177,7 @@ def _tell_readers(comment: Comment) -> None:
     if comment.notify_replies and comment.by_moderator_id is None and _may_mail(comment.email):
         context = _comment_context(comment)
         enqueue_mail(
-            comment.email,
+            normalize_email(comment.email),
             template="mail/approved",
             subject=f"Your comment on {context['article_title']} is published",
             context=context,
@@ -194,7 +194,7 @@ def _tell_readers(comment: Comment) -> None:
     ):
         context = context or _comment_context(comment)
         enqueue_mail(
-            parent.email,
+            normalize_email(parent.email),
             template="mail/reply",
             subject=f"{comment.author_name} replied to your comment on {context['article_title']}",
             context=context,

@@ -10,8 +10,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
-    RadioField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -30,6 +28,7 @@ from ..comments.models import BODY_MAX, TITLE_MAX, URL_MAX
 from ..core.database import MAX_ID, is_id
 from ..core.fields import DomainRule, NoControlCharacters, normalize_newlines, strip
 from ..core.text import EMAIL_MAX
+from ..notify.preferences import DIGEST_MINUTES_MAX, DIGEST_MINUTES_MIN
 
 
 class LoginForm(FlaskForm):
@@ -144,28 +143,30 @@ class ArticleForm(FlaskForm):
     )
 
 
-DIGEST_CHOICES = [
-    ("15", "every 15 minutes"),
-    ("60", "every hour"),
-    ("240", "every 4 hours"),
-    ("1440", "once a day"),
+FREQUENCIES = [
+    ("each", "for each new comment"),
+    ("digest", "a digest of the new comments"),
+    ("none", "never (I look at the dashboard)"),
 ]
 
 
 class NotificationsForm(FlaskForm):
-    """A moderator's choice of mails about new comments."""
+    """A moderator's choice of mails about new comments (the template renders the radio
+    buttons from ``FREQUENCIES``)."""
 
-    frequency = RadioField(
+    frequency = StringField(
         "Email me",
-        choices=[
-            ("each", "for each new comment"),
-            ("digest", "a digest of the new comments"),
-            ("none", "never (I look at the dashboard)"),
-        ],
-        validators=[InputRequired("Choose how often.")],
+        validators=[AnyOf([value for value, _ in FREQUENCIES], message="Choose how often.")],
     )
-    digest_minutes = SelectField(
-        "Digest",
-        choices=DIGEST_CHOICES,
-        validators=[InputRequired("Choose how often a digest comes.")],
+    digest_minutes = IntegerField(
+        "A digest at most every",
+        validators=[
+            InputRequired("Say how many minutes apart digests come."),
+            NumberRange(
+                DIGEST_MINUTES_MIN,
+                DIGEST_MINUTES_MAX,
+                f"Digests come {DIGEST_MINUTES_MIN} to {DIGEST_MINUTES_MAX} minutes apart.",
+            ),
+        ],
+        render_kw={"min": DIGEST_MINUTES_MIN, "max": DIGEST_MINUTES_MAX},
     )

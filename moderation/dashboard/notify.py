@@ -19,7 +19,7 @@ from ..notify.links import LinkError
 from ..notify.models import Frequency, State
 from ..security import link_page_headers
 from . import bp
-from .forms import ActionForm, NotificationsForm
+from .forms import FREQUENCIES, ActionForm, NotificationsForm
 from .responses import me
 
 log = logging.getLogger(__name__)
@@ -153,18 +153,11 @@ def outbox_send_again(message_id: int) -> ResponseReturnValue:
 def notifications_view() -> ResponseReturnValue:
     moderator = me()
     choice = preferences.preference_of(moderator.id)
-    form = NotificationsForm(
-        frequency=choice.frequency.value, digest_minutes=str(choice.digest_minutes)
-    )
-    if str(choice.digest_minutes) not in dict(form.digest_minutes.choices):  # type: ignore[arg-type]
-        form.digest_minutes.choices = [  # set from the command line
-            *form.digest_minutes.choices,  # type: ignore[misc]
-            (str(choice.digest_minutes), f"every {choice.digest_minutes} minutes"),
-        ]
+    form = NotificationsForm(frequency=choice.frequency.value, digest_minutes=choice.digest_minutes)
     if form.validate_on_submit():
         try:
             preferences.set_preference(
-                moderator.id, Frequency(form.frequency.data), int(form.digest_minutes.data)
+                moderator.id, Frequency(form.frequency.data), form.digest_minutes.data
             )
         except domain.DomainError as exc:
             db.session.rollback()
@@ -174,4 +167,9 @@ def notifications_view() -> ResponseReturnValue:
         flash("Your notifications are saved.", "success")
         return redirect(url_for(".notifications_view"), code=303)
     status = 400 if form.errors else 200
-    return render_template("dashboard/notifications.html", form=form, choice=choice), status
+    return (
+        render_template(
+            "dashboard/notifications.html", form=form, choice=choice, frequencies=FREQUENCIES
+        ),
+        status,
+    )
