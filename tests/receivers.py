@@ -32,8 +32,14 @@ class Mailbox:
         self._lock = threading.Lock()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.running = False
+        # Seconds each mail takes to be accepted (a slower server, for concurrency tests).
+        self.delay = 0.0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self._lock:
