@@ -173,6 +173,10 @@ def make_app(migrated_template: str, tmp_path: Path) -> Iterator[Callable[..., F
         return app
 
     yield factory
+    # The servers' outbox threads (``OUTBOX_THREAD``) end with their test.
+    from moderation.notify.worker import stop_threads
+
+    stop_threads()
     for app in apps:
         with app.app_context():
             db.session.remove()

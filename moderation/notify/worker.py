@@ -240,7 +240,7 @@ def run(app: Flask, stop: threading.Event | None = None, *, console: IO[str] | N
         _wake.discard(wake)
 
 
-_threads: dict[int, threading.Thread] = {}
+_threads: dict[tuple[int, int], tuple[threading.Thread, threading.Event]] = {}
 _threads_lock = threading.Lock()
 
 
@@ -253,17 +253,31 @@ def thread_wanted(app: Flask) -> bool:
 
 
 def start_thread(app: Flask) -> threading.Thread:
-    """The sending thread of this process (started once per process, so a forked web
-    server worker starts its own)."""
-    pid = os.getpid()
-    thread = _threads.get(pid)
-    if thread is not None and thread.is_alive():
-        return thread
+    """The sending thread of this app in this process (started once per process, so a
+    forked web server worker starts its own)."""
+    key = (os.getpid(), id(app))
+    running = _threads.get(key)
+    if running is not None and running[0].is_alive():
+        return running[0]
     with _threads_lock:
-        thread = _threads.get(pid)
-        if thread is None or not thread.is_alive():
-            thread = threading.Thread(target=run, args=(app,), name="outbox", daemon=True)
+        running = _threads.get(key)
+        if running is None or not running[0].is_alive():
+            stop = threading.Event()
+            thread = threading.Thread(target=run, args=(app, stop), name="outbox", daemon=True)
             thread.start()
-            _threads[pid] = thread
+            running = _threads[key] = (thread, stop)
             log.info("Sending the outbox from a background thread")
-    return thread
+    return running[0]
+
+
+def stop_threads(timeout: float = 10) -> None:
+    """Stop this process's sending threads, after the message in hand."""
+    with _threads_lock:
+        running = list(_threads.values())
+        _threads.clear()
+    for _, stop in running:
+        stop.set()
+    for _wake_event in list(_wake):
+        _wake_event.set()
+    for thread, _ in running:
+        thread.join(timeout)
