@@ -94,7 +94,7 @@ def post_comment(
         remote_addr=remote_addr,
     )
     spend_token(token)
-    comment_posted(comment, wants_replies=submission.notify)
+    comment_posted(comment, wants_replies=comment.notify_replies)
     return Posted(comment, verdict)
 
 
@@ -127,6 +127,7 @@ def submit_comment(
         status=Status.SPAM if spam else Status.PENDING,
         held_reason=held_reason[:500],
         remote_addr=remote_addr,
+        notify_replies=submission.notify,
     )
     db.session.add(comment)
     db.session.flush()

@@ -14,6 +14,8 @@ ACTION = "moderator-action"
 CONFIRM = "confirm-address"
 UNSUBSCRIBE = "unsubscribe"
 PURPOSES = (ACTION, CONFIRM, UNSUBSCRIBE)
+# What a one-click link in a moderator's mail may do.
+MODERATOR_ACTIONS = ("approve", "reject", "spam")
 
 
 class LinkError(Exception):

@@ -17,7 +17,7 @@ import json
 import logging
 import random
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -95,6 +95,31 @@ def enqueue_webhook(url: str, event_type: str, data: Mapping[str, Any]) -> bool:
     return _enqueue(Channel.WEBHOOK, url, event_type, body)
 
 
+# What turns an event into messages, by topic; the areas that write events register theirs
+# (``comments.notifications``), so the worker runs them without depending on those areas.
+Expander = Callable[[dict[str, Any]], None]
+EXPANDERS: dict[str, Expander] = {}
+
+
+def expands(topic: str) -> Callable[[Expander], Expander]:
+    """Register the function that turns ``topic`` events into mails and webhooks (it
+    enqueues them; the worker commits them with the event's own "done")."""
+
+    def register(function: Expander) -> Expander:
+        EXPANDERS[topic] = function
+        return function
+
+    return register
+
+
+def enqueue_event(topic: str, data: Mapping[str, Any]) -> bool:
+    """Write an event (``topic``, with ``data``) into the outbox, in the caller's
+    transaction: one cheap row; the worker expands it into the messages it causes."""
+    if topic not in EXPANDERS:
+        raise ValueError(f"no expander for {topic!r}")
+    return _enqueue(Channel.EVENT, "", topic, dict(data))
+
+
 def _enqueue(
     channel: Channel,
     recipient: str,
@@ -169,6 +194,8 @@ def describe(message: OutboxMessage) -> str:
     data = payload(message)
     if message.channel == Channel.MAIL:
         return str(data.get("subject", message.topic))
+    if message.channel == Channel.EVENT:
+        return message.topic + "".join(f" #{v}" for k, v in data.items() if k.endswith("_id"))
     return str(data.get("type", message.topic))
 
 
