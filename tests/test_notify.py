@@ -497,7 +497,8 @@ def test_mails_are_printed_to_the_console_without_a_mail_server(
         from moderation import comments as domain
         from moderation.comments.tokens import issue_token
 
-        domain.create_article(ARTICLE_ID, title="A film review", url="")
+        article = domain.create_article(ARTICLE_ID, title="A film review")
+        article.url = "/posts/a-film-review"  # a page of this very site, like /demo
         db.session.add(Moderator(email="mod@example.com", password_hash="x", active=True))
         db.session.commit()
         client = app.test_client()
@@ -508,3 +509,4 @@ def test_mails_are_printed_to_the_console_without_a_mail_server(
     assert "To: mod@example.com" in out
     assert "What a film." in out
     assert "Approve: http://localhost/moderation/email/" in out
+    assert "<http://localhost/posts/a-film-review>" in out  # absolute in a mail

@@ -262,3 +262,36 @@ def test_two_workers_send_each_message_exactly_once(
     outputs = [log.read_text() for log in logs]
     sent = [int(out.split("Outbox: ")[1].split(" sent")[0]) for out in outputs]
     assert sum(sent) == count and min(sent) > 0, outputs
+
+
+def test_the_outbox_commands_send_list_and_send_again(
+    app: Flask,
+    article: Any,
+    moderator: Moderator,
+    client: Any,
+    form_token: Any,
+    mailbox: Mailbox,
+    runner: Any,
+    logged_in: Auth,
+) -> None:
+    mailbox.stop()
+    post_comment(client, form_token())
+    for _ in range(3):
+        result = runner.invoke(args=["outbox", "send"])
+        assert result.exit_code == 0, result.output
+    assert "1 failed" in result.output
+    listed = runner.invoke(args=["outbox", "list"])
+    assert MODERATOR_EMAIL in listed.output and "could not be reached" in listed.output
+    failed_id = int(listed.output.split("\t")[0])
+    assert runner.invoke(args=["outbox", "retry", "999"]).exit_code == 1
+    again = runner.invoke(args=["outbox", "retry", str(failed_id)])
+    assert again.exit_code == 0 and "1 message(s) will be sent again" in again.output
+    mailbox.restart()
+    sent = runner.invoke(args=["outbox", "send"])
+    assert "1 sent" in sent.output
+    assert len(mailbox.messages) == 1
+    # The sent tab lists the event too, and what it became.
+    page = client.get("/moderation/outbox?show=sent")
+    assert "comment.posted #1" in page.text
+    assert "New comment by Ada Reader" in page.text
+    assert "comment.created" in page.text

@@ -12,11 +12,15 @@ from .mail import html_to_text
 EXCERPT = 300
 
 
-def prepare(context: dict[str, Any], secret_key: str) -> dict[str, Any]:
+def prepare(context: dict[str, Any], secret_key: str, base_url: str = "") -> dict[str, Any]:
     """``context`` with ``text`` beside each ``html`` (a parent's cut to an excerpt),
     ``tokens`` (approve, reject, spam) where it names a moderator and a comment's
-    version, and the same for each of a digest's ``items``."""
+    version, an absolute ``article_url`` (a path on this site gets ``base_url``), and
+    the same for each of a digest's ``items``."""
     prepared = dict(context)
+    url = prepared.get("article_url")
+    if isinstance(url, str) and url.startswith("/") and not url.startswith("//"):
+        prepared["article_url"] = base_url.rstrip("/") + url
     if isinstance(prepared.get("html"), str) and "text" not in prepared:
         prepared["text"] = html_to_text(prepared["html"])
     parent = prepared.get("parent")
@@ -32,6 +36,7 @@ def prepare(context: dict[str, Any], secret_key: str) -> dict[str, Any]:
     items = prepared.get("items")
     if isinstance(items, list):
         prepared["items"] = [
-            prepare(item, secret_key) if isinstance(item, dict) else item for item in items
+            prepare(item, secret_key, base_url) if isinstance(item, dict) else item
+            for item in items
         ]
     return prepared

@@ -198,7 +198,7 @@ def _send_mail(
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
             extra["unsubscribe_url"] = unsubscribe
         # Each value by name, and all of them as ``mail`` (for the templates' macros).
-        context = prepare(data.get("context", {}), settings.secret_key)
+        context = prepare(data.get("context", {}), settings.secret_key, base)
         context.update(extra, subject=data["subject"])
         context["mail"] = dict(context)
         text = render_template(f"{data['template']}.txt", **context)
