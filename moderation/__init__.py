@@ -126,9 +126,25 @@ def rate_limit_storage_uri(app: Flask) -> str:
     return f"{SCHEME}://"
 
 
+class RedactLinkTokens(logging.Filter):
+    """The development server logs each request line: never with a mail link's token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from .notify.links import redact_tokens
+
+        message = record.getMessage()
+        redacted = redact_tokens(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
 def configure_logging() -> None:
     """The package logs at INFO to standard error, unless the host (gunicorn, a test
     runner, the owner's own setup) already configured logging."""
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactLinkTokens) for f in werkzeug.filters):
+        werkzeug.addFilter(RedactLinkTokens())
     package = logging.getLogger(__name__)
     if package.level == logging.NOTSET:
         package.setLevel(logging.INFO)

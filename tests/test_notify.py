@@ -510,3 +510,16 @@ def test_mails_are_printed_to_the_console_without_a_mail_server(
     assert "What a film." in out
     assert "Approve: http://localhost/moderation/email/" in out
     assert "<http://localhost/posts/a-film-review>" in out  # absolute in a mail
+
+
+def test_the_development_server_logs_no_link_token(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        logging.getLogger("werkzeug").info(
+            '%s - - "%s" %s', "127.0.0.1", "POST /notify/unsubscribe/eyJhIjoxfQ.x.y HTTP/1.1", 200
+        )
+    assert "eyJhIjoxfQ" not in caplog.text
+    assert "/notify/unsubscribe/[token]" in caplog.text
