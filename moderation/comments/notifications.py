@@ -150,10 +150,11 @@ POSTED = "comment.posted"
 
 
 def comment_posted(comment: Comment, *, wants_replies: bool = False) -> None:
-    """A reader's comment was stored: one event in the outbox, in the same transaction.
-    The worker expands it (``expand_posted``) into the moderators' mails, the webhooks
-    and, if the reader ticked the box (``wants_replies``), the confirmation request."""
-    if comment.status != Status.PENDING:
+    """A reader's comment was stored (pending, or published at once): one event in the
+    outbox, in the same transaction. The worker expands it (``expand_posted``) into the
+    moderators' mails, the webhooks and, if the reader ticked the box (``wants_replies``),
+    the confirmation request. A comment the spam rules caught tells nobody."""
+    if comment.status == Status.SPAM:
         return
     enqueue_event(POSTED, {"comment_id": comment.id, "wants_replies": wants_replies})
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from ..core.database import db, insert_unless_present, utcnow
 from .models import Channel, OutboxMessage, State
@@ -315,6 +315,21 @@ def send_again(message_id: int) -> OutboxMessage | None:
     message.next_attempt_at = utcnow()
     db.session.flush()
     return message
+
+
+def purge(keep_days: int) -> int:
+    """Delete the messages sent (or dropped) more than ``keep_days`` ago, events
+    included; failed and waiting ones stay. Returns how many went."""
+    cutoff = utcnow() - timedelta(days=keep_days)
+    result = db.session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.state.in_([State.SENT, State.DROPPED]),
+            func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at) < cutoff,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def state_counts() -> dict[State, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
@@ -32,6 +33,7 @@ from .outbox import (
     WRITTEN,
     claim,
     payload,
+    purge,
     record_dropped,
     record_failure,
     record_sent,
@@ -81,6 +83,7 @@ def send_due(app: Flask, *, batch: int = BATCH, console: IO[str] | None = None) 
         settings = current()
         mailer = Mailer(settings, console)
         try:
+            _purge_now_and_then(app)
             result.digests = _commit(send_digests)
             for _ in range(EXPANSION_ROUNDS):
                 claimed = _commit(lambda: claim(batch, lease_seconds(settings, batch)))
@@ -94,6 +97,23 @@ def send_due(app: Flask, *, batch: int = BATCH, console: IO[str] | None = None) 
             mailer.close()
             db.session.remove()
     return result
+
+
+# Old sent messages are deleted at most this often (seconds), by each process.
+PURGE_INTERVAL = 600.0
+_last_purge: dict[int, float] = {}
+
+
+def _purge_now_and_then(app: Flask) -> None:
+    now = time.monotonic()
+    if now - _last_purge.get(id(app), -PURGE_INTERVAL) < PURGE_INTERVAL:
+        return
+    _last_purge[id(app)] = now
+    deleted = _commit(lambda: purge(app.config["OUTBOX_KEEP_DAYS"]))
+    if deleted:
+        log.info(
+            "Deleted %d sent message(s) older than %d days", deleted, app.config["OUTBOX_KEEP_DAYS"]
+        )
 
 
 # A round sends what its events became too, down to this many claims.
