@@ -174,6 +174,11 @@ def log_configuration(app: Flask) -> None:
         else "printed to the console (no MODERATION_SMTP_HOST)",
         len(app.config["WEBHOOK_URLS"]),
     )
+    if (app.config["SMTP_HOST"] or app.config["WEBHOOK_URLS"]) and not app.config["PUBLIC_URL"]:
+        log.warning(
+            "MODERATION_PUBLIC_URL is not set: the links in mails will point to "
+            "http://localhost. Set it to the service's address."
+        )
 
 
 def resolve_secret_key(app: Flask) -> str:
