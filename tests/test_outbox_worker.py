@@ -295,3 +295,34 @@ def test_the_outbox_commands_send_list_and_send_again(
     assert "comment.posted #1" in page.text
     assert "New comment by Ada Reader" in page.text
     assert "comment.created" in page.text
+
+
+def test_outbox_run_sends_as_messages_arrive_and_stops_on_sigterm(
+    app: Flask, moderator: Moderator, mailbox: Mailbox, tmp_path: Path
+) -> None:
+    env = _worker_env(app, host="127.0.0.1", port=str(mailbox.port))
+    env["MODERATION_OUTBOX_POLL_SECONDS"] = "0.2"
+    log = tmp_path / "run.log"
+    process = _flask(env, "run", log=log)
+    try:
+        for n in range(3):
+            enqueue_mail(
+                MODERATOR_EMAIL,
+                template="mail/confirm",
+                subject=f"Loop {n}",
+                context={
+                    "token": "t",
+                    "article_title": "A",
+                    "article_url": "",
+                    "article_id": "a",
+                    "max_age_days": 7,
+                },
+            )
+            db.session.commit()
+            mailbox.wait_for(n + 1, timeout=30)
+            assert len(mailbox.messages) == n + 1, log.read_text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0, log.read_text()
+    assert "Stopped." in log.read_text()
+    assert [m["Subject"] for m in mailbox.messages] == ["Loop 0", "Loop 1", "Loop 2"]
