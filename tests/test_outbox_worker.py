@@ -326,3 +326,39 @@ def test_outbox_run_sends_as_messages_arrive_and_stops_on_sigterm(
         assert process.wait(timeout=30) == 0, log.read_text()
     assert "Stopped." in log.read_text()
     assert [m["Subject"] for m in mailbox.messages] == ["Loop 0", "Loop 1", "Loop 2"]
+
+
+def test_an_event_whose_claim_ran_out_is_expanded_by_one_worker_only(
+    app: Flask,
+    article: Any,
+    moderator: Moderator,
+    client: Any,
+    form_token: Any,
+    mailbox: Mailbox,
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    from moderation.notify import outbox
+
+    post_comment(client, form_token())
+    [(event_id, first)] = outbox.claim(10, lease=60)
+    db.session.commit()
+    # The first worker stalls past its lease; a second one claims the event and expands it.
+    db.session.execute(update(OutboxMessage).values(claimed_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    send(app)
+    assert len(mailbox.messages) == 1
+    # The first worker wakes up and expands it too: its result is not recorded.
+    late_round = worker.Round()
+    from moderation.notify.mail import Mailer
+    from moderation.notify.settings import current
+
+    def late() -> None:
+        with app.app_context():
+            worker._send_one(app, current(), Mailer(current()), event_id, first, late_round)
+            db.session.remove()
+
+    contextvars.Context().run(late)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
+    send(app)
+    assert len(mailbox.messages) == 1 and len(webhook_receiver.deliveries) == 1

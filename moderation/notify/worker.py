@@ -164,13 +164,19 @@ def _send_one(
         log.exception("Outbox #%d could not be prepared", message_id)
         _failed(message_id, token, f"Could not be prepared: {type(exc).__name__}", settings, result)
         return
-    record_sent(message_id, token)
+    channel, topic = message.channel, message.topic
+    if not record_sent(message_id, token):
+        # The claim ran out and another worker holds the message now: what this one
+        # expanded is dropped, so an event never becomes its messages twice.
+        db.session.rollback()
+        log.warning("Outbox #%d (%s): the claim ran out before the result", message_id, topic)
+        return
     db.session.commit()
-    if message.channel == Channel.EVENT:
-        log.info("Outbox #%d (%s) expanded", message_id, message.topic)
+    if channel == Channel.EVENT:
+        log.info("Outbox #%d (%s) expanded", message_id, topic)
         return
     result.sent += 1
-    log.info("Outbox #%d (%s) sent", message_id, message.topic)
+    log.info("Outbox #%d (%s) sent", message_id, topic)
 
 
 def _failed(
@@ -241,7 +247,7 @@ def _expand(message: OutboxMessage) -> None:
     """An event becomes its mails and webhooks, committed with the event's "sent"."""
     expander = EXPANDERS.get(message.topic)
     if expander is None:
-        raise DeliveryError(f"Nothing expands {message.topic!r} events", permanent=True)
+        raise DeliveryError(f"Nothing expands {message.topic!r} events in this process")
     expander(payload(message))
     db.session.flush()
 
