@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    register_outbox(app)
     log_configuration(app)
     return app
 
@@ -132,9 +133,25 @@ def rate_limit_storage_uri(app: Flask) -> str:
     return f"{SCHEME}://"
 
 
+class RedactLinkTokens(logging.Filter):
+    """The development server logs each request line: never with a mail link's token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from .notify.links import redact_tokens
+
+        message = record.getMessage()
+        redacted = redact_tokens(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
 def configure_logging() -> None:
     """The package logs at INFO to standard error, unless the host (gunicorn, a test
     runner, the owner's own setup) already configured logging."""
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactLinkTokens) for f in werkzeug.filters):
+        werkzeug.addFilter(RedactLinkTokens())
     package = logging.getLogger(__name__)
     if package.level == logging.NOTSET:
         package.setLevel(logging.INFO)
@@ -157,6 +174,18 @@ def log_configuration(app: Flask) -> None:
         len(app.config["ALLOWED_ORIGINS"]),
         "on" if app.config["GRAVATAR"] else "off",
     )
+    log.info(
+        "Mail %s, %d webhook(s)",
+        f"through {app.config['SMTP_HOST']}:{app.config['SMTP_PORT']}"
+        if app.config["SMTP_HOST"]
+        else "printed to the console (no MODERATION_SMTP_HOST)",
+        len(app.config["WEBHOOK_URLS"]),
+    )
+    if (app.config["SMTP_HOST"] or app.config["WEBHOOK_URLS"]) and not app.config["PUBLIC_URL"]:
+        log.warning(
+            "MODERATION_PUBLIC_URL is not set: the links in mails will point to "
+            "http://localhost. Set it to the service's address."
+        )
 
 
 def resolve_secret_key(app: Flask) -> str:
@@ -242,6 +271,20 @@ def register_error_handlers(app: Flask) -> None:
     from .errors import register_error_handlers as register
 
     register(app)
+
+
+def register_outbox(app: Flask) -> None:
+    """With ``OUTBOX_THREAD`` (SQLite's default), the server sends the outbox itself: a
+    thread per process, started by the first request it serves (not by commands)."""
+    from .notify import worker
+
+    if not worker.thread_wanted(app):
+        return
+
+    def start() -> None:
+        worker.start_thread(app)
+
+    app.before_request(start)
 
 
 def register_commands(app: Flask) -> None:

@@ -3,7 +3,7 @@ place: what the blogs may frame, what the dashboard forbids, what each page may 
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, g
 
 from .comments.avatars import GRAVATAR_ORIGIN
 
@@ -108,6 +108,8 @@ DASHBOARD_HEADERS = {
 
 
 def dashboard_headers(response: Response) -> Response:
+    if g.get("link_page"):  # a mail link's page keeps its stricter headers
+        return response
     response.headers.update(DASHBOARD_HEADERS)
     response.headers.setdefault("Cache-Control", "no-store")
     return response
@@ -129,3 +131,22 @@ def add_default_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.after_request(add_default_headers)
+
+
+def link_page_headers(response: Response) -> Response:
+    """Pages reached from a link in a mail (confirm, unsubscribe, one-click moderation):
+    no script, never framed, never cached, and the token in their address never leaves
+    in a Referer."""
+    response.headers["Content-Security-Policy"] = csp(
+        "default-src 'none'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    g.link_page = True
+    return response

@@ -535,6 +535,10 @@ PATTERNS: dict[tuple[str, str], Callable[[], re.Pattern[str]]] = {
         "moderation/public/fastpath.py",
         r"/(?:api/articles/([^/]+)/comments|embed/([^/]+)/fragment)",
     ): _pattern("moderation.public.fastpath", "ROUTE"),
+    (
+        "moderation/notify/links.py",
+        r"""(/moderation/email/|/notify/(?:confirm|unsubscribe)/)[^/?#\s\"']+""",
+    ): _pattern("moderation.notify.links", "LINK_PATHS"),
 }
 
 
@@ -813,8 +817,15 @@ ROUTES = {
     "dashboard.comment_view": "/moderation/comments/{comment_id}",
     "dashboard.log_view": "/moderation/log",
     "dashboard.data_view": "/moderation/data",
+    "dashboard.outbox_view": "/moderation/outbox",
+    "dashboard.notifications_view": "/moderation/notifications",
+    "dashboard.email_action": "/moderation/email/{action_token}",
+    "public.confirm_address": "/notify/confirm/{confirm_token}",
+    "public.unsubscribe": "/notify/unsubscribe/{unsubscribe_token}",
 }
 PENDING_CSP: dict[str, str] = {}
+# The links from mails, with tokens that are no good (a 400 page, headers and all).
+NO_TOKENS = {"action_token": "x", "confirm_token": "x", "unsubscribe_token": "x"}
 
 
 def test_every_get_route_is_walked(app: Flask) -> None:
@@ -823,7 +834,25 @@ def test_every_get_route_is_walked(app: Flask) -> None:
 
 
 def route_url(endpoint: str, comment: Comment) -> str:
-    return ROUTES[endpoint].format(digest=assets.load("widget.css").digest, comment_id=comment.id)
+    from flask import current_app
+
+    from moderation.accounts.models import Moderator
+    from moderation.notify import links
+    from moderation.notify.addresses import address_for
+
+    secret = current_app.config["SECRET_KEY"]
+    address = address_for(comment.email)
+    moderator = db.session.scalars(db.select(Moderator)).first()
+    db.session.commit()
+    return ROUTES[endpoint].format(
+        digest=assets.load("widget.css").digest,
+        comment_id=comment.id,
+        action_token=links.action_token(
+            secret, moderator.id if moderator else 1, comment.id, comment.version, "reject"
+        ),
+        confirm_token=links.address_token(secret, links.CONFIRM, address.id),
+        unsubscribe_token=links.address_token(secret, links.UNSUBSCRIBE, address.id),
+    )
 
 
 @pytest.fixture
@@ -911,7 +940,9 @@ def test_hsts_on_every_response_with_secure_cookies(make_app: Callable[..., Flas
     client = app.test_client()
     https = {"base_url": "https://localhost"}
     for endpoint in ROUTES:
-        url = ROUTES[endpoint].format(digest=assets.load("widget.css").digest, comment_id=1)
+        url = ROUTES[endpoint].format(
+            digest=assets.load("widget.css").digest, comment_id=1, **NO_TOKENS
+        )
         responses.append(client.get(url, **https))
         responses[-1].close()
     responses.append(client.options(f"/api/articles/{ARTICLE_ID}/comments", **https))
@@ -932,7 +963,9 @@ def test_no_hsts_without_secure_cookies(make_app: Callable[..., Flask]) -> None:
     client = app.test_client()
     responses = [*error_responses(make_app)]
     for endpoint in ROUTES:
-        url = ROUTES[endpoint].format(digest=assets.load("widget.css").digest, comment_id=1)
+        url = ROUTES[endpoint].format(
+            digest=assets.load("widget.css").digest, comment_id=1, **NO_TOKENS
+        )
         responses.append(client.get(url))
         responses[-1].close()
     for response in responses:

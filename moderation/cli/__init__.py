@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from .comments import comments_cli
     from .importing import export_command, import_command
     from .moderators import moderators_cli
+    from .outbox import outbox_cli
     from .privacy import privacy_cli, purge_command
     from .setup import setup_command
 
@@ -21,3 +22,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(purge_command)
+    app.cli.add_command(outbox_cli)

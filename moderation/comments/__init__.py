@@ -9,7 +9,10 @@ from ..core.exceptions import (
     CommentsClosed,
     ConflictError,
     DomainError,
+    Forbidden,
     InvalidParent,
+    LinkUsed,
+    NotFound,
 )
 from .actions import ACTION_FOR_STATUS, ACTIONS, ALL_ACTIONS, STATUS_ACTIONS, STATUS_FOR, Action
 from .articles import (
@@ -38,6 +41,7 @@ from .moderation import (
     restore,
     set_status,
 )
+from .notifications import EmailAction, act_by_email_link, read_email_action
 from .posting import Posted, PostingRules, Submission, post_comment, submit_comment
 from .reading import (
     VERSION_QUERY,
@@ -65,11 +69,16 @@ __all__ = [
     "CommentsClosed",
     "ConflictError",
     "DomainError",
+    "EmailAction",
+    "Forbidden",
+    "LinkUsed",
+    "NotFound",
     "InvalidParent",
     "Posted",
     "PostingRules",
     "Submission",
     "ThreadNode",
+    "act_by_email_link",
     "approve",
     "ShownComment",
     "VERSION_QUERY",
@@ -97,6 +106,7 @@ __all__ = [
     "post_comment",
     "public_comment",
     "public_version",
+    "read_email_action",
     "reader_details",
     "record",
     "reject",

@@ -18,6 +18,7 @@ from .actions import ACTION_FOR_STATUS, ACTIONS
 from .articles import bump_version
 from .audit import record
 from .models import Comment, Status
+from .notifications import reply_published, status_changed
 from .rendering import render_comment
 from .threads import TOO_DEEP, can_reply_to
 
@@ -47,8 +48,10 @@ def set_status(
     moderator: Moderator | None,
     *,
     expected_version: int | None = None,
+    detail: str = "",
 ) -> Comment:
-    """Move a comment to a new status and log who did it."""
+    """Move a comment to a new status and log who did it (``detail``: how, such as "by
+    email link"); the webhooks and the readers' mails it causes go to the outbox."""
     _check_version(comment, expected_version)
     before = comment.status
     if before == status:
@@ -61,9 +64,11 @@ def set_status(
         ACTION_FOR_STATUS[status].name,
         from_status=before,
         to_status=status,
+        detail=detail,
     )
     if Status.APPROVED in (before, status):
         bump_version(comment.article_id)
+    status_changed(comment, before)
     return comment
 
 
@@ -145,6 +150,7 @@ def moderator_reply(
     db.session.flush()
     record(comment, moderator, "reply", to_status=Status.APPROVED)
     bump_version(comment.article_id)
+    reply_published(comment)
     return comment
 
 

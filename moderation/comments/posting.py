@@ -10,6 +10,7 @@ from ..core.exceptions import CommentsClosed, InvalidParent
 from ..spam.checks import Verdict, check_submission
 from .articles import article_for_comment
 from .models import Article, Comment, Status
+from .notifications import comment_posted
 from .rendering import render_comment
 from .threads import TOO_DEEP, can_reply_to
 from .tokens import GoodToken, spend_token
@@ -26,6 +27,8 @@ class Submission:
     parent_id: int | None = None
     # A field people never see; bots fill it in.
     honeypot: str = ""
+    # "Email me when someone replies" (once the address is confirmed).
+    notify: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,9 @@ def post_comment(
 ) -> Posted:
     """Store a reader's comment on ``article_id`` (created on its first comment when the
     rules allow, with the reader's ``title`` and ``url`` when the rules trust that
-    address), checked against the
-    spam rules, and spend the form ``token`` that carried it, all in the caller's
-    transaction.
+    address), checked against the spam rules, spend the form ``token`` that carried it,
+    and write what the moderators, the webhooks and (for confirmation) the reader are
+    to be told to the outbox, all in the caller's transaction.
 
     Raises ArticleNotFound, CommentsClosed, InvalidParent or TokenError (the token was
     spent already); nothing is stored then, once the caller rolls back.
@@ -91,6 +94,7 @@ def post_comment(
         remote_addr=remote_addr,
     )
     spend_token(token)
+    comment_posted(comment, wants_replies=comment.notify_replies)
     return Posted(comment, verdict)
 
 
@@ -123,6 +127,7 @@ def submit_comment(
         status=Status.SPAM if spam else Status.PENDING,
         held_reason=held_reason[:500],
         remote_addr=remote_addr,
+        notify_replies=submission.notify,
     )
     db.session.add(comment)
     db.session.flush()

@@ -32,3 +32,15 @@ class InvalidParent(DomainError):
 
 class ConflictError(DomainError):
     """Someone else changed the comment in the meantime."""
+
+
+class NotFound(DomainError):
+    """What the request names does not exist (any more)."""
+
+
+class Forbidden(DomainError):
+    """The person may not do this (any more)."""
+
+
+class LinkUsed(DomainError):
+    """A link that works once was used already."""

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    Field,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -21,6 +28,7 @@ from ..comments.models import BODY_MAX, TITLE_MAX, URL_MAX
 from ..core.database import MAX_ID, is_id
 from ..core.fields import DomainRule, NoControlCharacters, normalize_newlines, strip
 from ..core.text import EMAIL_MAX
+from ..notify.preferences import DIGEST_MINUTES_MAX, DIGEST_MINUTES_MIN
 
 
 class LoginForm(FlaskForm):
@@ -153,3 +161,32 @@ class PersonForm(FlaskForm):
 
         if email_problem(field.data or ""):
             raise ValidationError("Enter a valid email address, like reader@example.org.")
+
+
+FREQUENCIES = [
+    ("each", "for each new comment"),
+    ("digest", "a digest of the new comments"),
+    ("none", "never (I look at the dashboard)"),
+]
+
+
+class NotificationsForm(FlaskForm):
+    """A moderator's choice of mails about new comments (the template renders the radio
+    buttons from ``FREQUENCIES``)."""
+
+    frequency = StringField(
+        "Email me",
+        validators=[AnyOf([value for value, _ in FREQUENCIES], message="Choose how often.")],
+    )
+    digest_minutes = IntegerField(
+        "A digest at most every",
+        validators=[
+            InputRequired("Say how many minutes apart digests come."),
+            NumberRange(
+                DIGEST_MINUTES_MIN,
+                DIGEST_MINUTES_MAX,
+                f"Digests come {DIGEST_MINUTES_MIN} to {DIGEST_MINUTES_MAX} minutes apart.",
+            ),
+        ],
+        render_kw={"min": DIGEST_MINUTES_MIN, "max": DIGEST_MINUTES_MAX},
+    )
