@@ -122,9 +122,10 @@ def _post_all_at_once(port: int, tokens: list[str]) -> list[int]:
     one: all bodies are sent but their last byte, which keeps each worker that accepted a
     connection waiting for it; then every last byte goes out."""
     requests = []
-    for token in tokens:
+    for n, token in enumerate(tokens):
+        text = f"What a film. ({n})"  # the same text twice would be refused as a copy
         body = json.dumps(
-            {"name": "Ada", "email": "ada@example.org", "body": "What a film.", "token": token}
+            {"name": "Ada", "email": "ada@example.org", "body": text, "token": token}
         ).encode()
         head = (
             f"POST /api/articles/{ARTICLE_ID}/comments HTTP/1.1\r\n"

@@ -9,6 +9,7 @@ from ..core.exceptions import (
     CommentsClosed,
     ConflictError,
     DomainError,
+    DuplicateComment,
     InvalidParent,
 )
 from .actions import ACTION_FOR_STATUS, ACTIONS, ALL_ACTIONS, STATUS_ACTIONS, STATUS_FOR, Action
@@ -60,6 +61,7 @@ __all__ = [
     "CommentsClosed",
     "ConflictError",
     "DomainError",
+    "DuplicateComment",
     "InvalidParent",
     "Posted",
     "PostingRules",

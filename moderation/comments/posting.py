@@ -4,10 +4,15 @@ pending (or spam) comment rendered to safe HTML once."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from ..core.database import db
-from ..core.exceptions import CommentsClosed, InvalidParent
+from sqlalchemy import select
+
+from ..core.database import db, utcnow
+from ..core.exceptions import CommentsClosed, DuplicateComment, InvalidParent
+from ..spam import learning
 from ..spam.checks import Verdict, check_submission
+from ..spam.rules import current_rules
 from .articles import article_for_comment
 from .models import Article, Comment, Status
 from .rendering import render_comment
@@ -38,7 +43,34 @@ class PostingRules:
     article_origins: tuple[str, ...] = ()
     article_url_prefixes: tuple[str, ...] = ()
     max_thread_depth: int = 3
+    # MODERATION_BLOCKLIST: the hold words the owner's rules start with.
     blocklist: list[str] = field(default_factory=list)
+
+
+# The same text from the same address on the same article within this time is refused.
+DUPLICATE_WINDOW = timedelta(days=1)
+DUPLICATE_MESSAGE = (
+    "You sent this very comment here already; it is waiting for a moderator, "
+    "so there is no need to send it again."
+)
+
+
+def check_not_duplicate(article: Article, submission: Submission) -> None:
+    """Refuse a second copy of a comment: same article, same address, same text, within
+    a day (a double click, a reload, a bot repeating itself)."""
+    since = utcnow() - DUPLICATE_WINDOW
+    earlier = db.session.scalar(
+        select(Comment.id)
+        .where(
+            Comment.article_id == article.id,
+            Comment.email == submission.email,
+            Comment.created_at >= since,
+            Comment.body == submission.body,
+        )
+        .limit(1)
+    )
+    if earlier is not None:
+        raise DuplicateComment(DUPLICATE_MESSAGE)
 
 
 @dataclass(frozen=True)
@@ -63,8 +95,9 @@ def post_comment(
     spam rules, and spend the form ``token`` that carried it, all in the caller's
     transaction.
 
-    Raises ArticleNotFound, CommentsClosed, InvalidParent or TokenError (the token was
-    spent already); nothing is stored then, once the caller rolls back.
+    Raises ArticleNotFound, CommentsClosed, InvalidParent, DuplicateComment or
+    TokenError (the token was spent already); nothing is stored then, once the caller
+    rolls back.
     """
     article = article_for_comment(
         article_id,
@@ -74,19 +107,28 @@ def post_comment(
         origins=rules.article_origins,
         prefixes=rules.article_url_prefixes,
     )
+    if not article.closed:
+        check_not_duplicate(article, submission)
+    score = learning.score(
+        learning.DatabaseCounts(), learning.tokens(submission.body, submission.website)
+    )
     verdict = check_submission(
         name=submission.name,
         email=submission.email,
         website=submission.website,
         body=submission.body,
         honeypot=submission.honeypot,
-        blocklist=rules.blocklist,
+        rules=current_rules(rules.blocklist),
+        ip=remote_addr or "",
+        score=score,
     )
     comment = submit_comment(
         article,
         submission,
         spam=verdict.spam,
         held_reason=verdict.reason,
+        held_rules=verdict.code,
+        score=score,
         max_depth=rules.max_thread_depth,
         remote_addr=remote_addr,
     )
@@ -101,6 +143,8 @@ def submit_comment(
     remote_addr: str | None = None,
     spam: bool = False,
     held_reason: str = "",
+    held_rules: str = "",
+    score: learning.Score | None = None,
     max_depth: int = 3,
 ) -> Comment:
     """Store a reader's comment as pending (or spam), rendered to safe HTML once."""
@@ -122,6 +166,9 @@ def submit_comment(
         html=render_comment(submission.body),
         status=Status.SPAM if spam else Status.PENDING,
         held_reason=held_reason[:500],
+        held_rules=held_rules[:200],
+        spam_score=score.probability if score is not None and score.known else None,
+        spam_tokens=score.why() if score is not None and score.known else "",
         remote_addr=remote_addr,
     )
     db.session.add(comment)

@@ -32,3 +32,9 @@ class InvalidParent(DomainError):
 
 class ConflictError(DomainError):
     """Someone else changed the comment in the meantime."""
+
+
+class DuplicateComment(DomainError):
+    """The same author sent the same text to the same article a moment ago."""
+
+    field = "body"

@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    Field,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -14,13 +25,18 @@ from wtforms.validators import (
     NumberRange,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..accounts.models import DISPLAY_NAME_MAX, Role
 from ..comments.actions import ACTIONS
 from ..comments.articles import check_title, check_url
 from ..comments.models import BODY_MAX, TITLE_MAX, URL_MAX
 from ..core.database import MAX_ID, is_id
 from ..core.fields import DomainRule, NoControlCharacters, normalize_newlines, strip
 from ..core.text import EMAIL_MAX
+from ..spam.models import ReturningAuthors, RuleAction, RuleKind
+from ..spam.rules import FIELDS as RULE_FIELDS
+from ..spam.rules import MAX_LINKS_MAX, PATTERN_MAX, TEXT_FIELDS
 
 
 class LoginForm(FlaskForm):
@@ -132,4 +148,84 @@ class ArticleForm(FlaskForm):
         filters=[strip],
         validators=[DomainRule(check_url)],
         render_kw={"maxlength": URL_MAX},
+    )
+
+
+# --- the owner's settings -------------------------------------------------------------
+
+
+class RuleForm(FlaskForm):
+    """One new spam rule; the domain checks the pattern (``spam.rules.clean_pattern``)."""
+
+    action = SelectField(
+        "What it does",
+        choices=[
+            SelectChoice(RuleAction.HOLD.value, "Hold for moderation, with the reason"),
+            SelectChoice(RuleAction.SPAM.value, "Send to the spam tab"),
+        ],
+        default=RuleAction.SPAM.value,
+    )
+    kind = SelectField(
+        "Match",
+        choices=[
+            SelectChoice(RuleKind.WORD.value, "a word or phrase"),
+            SelectChoice(RuleKind.REGEX.value, "a regular expression"),
+            SelectChoice(RuleKind.EMAIL.value, "an email address"),
+            SelectChoice(RuleKind.DOMAIN.value, "an email domain (and its subdomains)"),
+            SelectChoice(RuleKind.NETWORK.value, "an IP address or range (CIDR)"),
+        ],
+        default=RuleKind.WORD.value,
+    )
+    pattern = StringField(
+        "Word, pattern, address, domain or range",
+        filters=[strip],
+        validators=[DataRequired("Enter what to match."), Length(max=PATTERN_MAX)],
+        render_kw={"maxlength": PATTERN_MAX},
+    )
+    look_in = SelectMultipleField(
+        "Look in (words and patterns)",
+        choices=[SelectChoice(name, label) for name, label in RULE_FIELDS.items()],
+        default=list(TEXT_FIELDS),
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        validate_choice=True,
+    )
+
+
+class SettingsForm(FlaskForm):
+    max_links = IntegerField(
+        "Hold a comment with more links than",
+        validators=[InputRequired("Enter a number."), NumberRange(0, MAX_LINKS_MAX)],
+    )
+    spam_threshold = FloatField(
+        "Spam tab when the learning filter's score is above",
+        validators=[InputRequired("Enter a number."), NumberRange(0.5, 1.0)],
+    )
+    hold_threshold = FloatField(
+        "Hold with the reason when it is above",
+        validators=[InputRequired("Enter a number."), NumberRange(0.5, 1.0)],
+    )
+    returning_authors = SelectField(
+        "Returning authors",
+        choices=[
+            SelectChoice(ReturningAuthors.PREMODERATE.value, "Everyone is pre-moderated"),
+            SelectChoice(
+                ReturningAuthors.CONFIRMED.value,
+                "Publish at once an author whose address is confirmed and who already "
+                "has an approved comment",
+            ),
+        ],
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role])
+
+
+class DisplayNameForm(FlaskForm):
+    display_name = StringField(
+        "Sign my site replies as",
+        filters=[strip],
+        validators=[Length(max=DISPLAY_NAME_MAX), NoControlCharacters()],
+        render_kw={"maxlength": DISPLAY_NAME_MAX},
     )

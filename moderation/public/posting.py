@@ -4,10 +4,10 @@ store the comment as pending."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from werkzeug.datastructures import MultiDict
 
 from .. import comments as domain
@@ -27,10 +27,33 @@ THANKS = "Thank you! Your comment is awaiting moderation."
 
 
 def _post_rate_limit() -> str:
-    return current_app.config["POST_RATE_LIMIT"]
+    return str(current_app.config["POST_RATE_LIMIT"])
 
 
-post_limit = limiter.shared_limit(_post_rate_limit, scope="comment-post", methods=["POST"])
+def _post_attempt_limit() -> str:
+    return str(current_app.config["POST_ATTEMPT_LIMIT"])
+
+
+def _stored(response: Response) -> bool:
+    """A comment was stored: 202 from the API, 303 from the no-JavaScript form."""
+    return response.status_code in (202, 303)
+
+
+# Stored comments per client address: a reader who mistypes their email is not counted,
+# but the limit is checked before every attempt, so a full window answers 429.
+_stored_limit = limiter.shared_limit(
+    _post_rate_limit, scope="comment-post", methods=["POST"], deduct_when=_stored
+)
+# Every attempt, refused or not, against a looser limit: a bot hammering the form with
+# bad fields is stopped too.
+_attempt_limit = limiter.shared_limit(
+    _post_attempt_limit, scope="comment-attempt", methods=["POST"]
+)
+
+
+def post_limit(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Both posting limits, for the API's and the form's POST."""
+    return _attempt_limit(_stored_limit(view))
 
 
 class SubmissionRefused(Exception):
@@ -102,6 +125,11 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, str]) -> 
         log.info("Refused a reply on %s: %s", article_id, exc.message)
         form.parent_id.errors = [*form.parent_id.errors, exc.message]
         raise domain.DomainError("Please correct the marked fields.") from exc
+    except domain.DuplicateComment as exc:
+        db.session.rollback()
+        log.info("Refused a comment on %s: a copy of one sent before", article_id)
+        form.body.errors = [*form.body.errors, exc.message]
+        raise domain.DomainError(exc.message) from exc
     except TokenError as exc:
         db.session.rollback()
         log.info("Refused a comment on %s: %s", article_id, exc)
