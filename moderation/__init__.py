@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    register_outbox(app)
     log_configuration(app)
     return app
 
@@ -150,6 +151,13 @@ def log_configuration(app: Flask) -> None:
         len(app.config["ALLOWED_ORIGINS"]),
         "on" if app.config["GRAVATAR"] else "off",
     )
+    log.info(
+        "Mail %s, %d webhook(s)",
+        f"through {app.config['SMTP_HOST']}:{app.config['SMTP_PORT']}"
+        if app.config["SMTP_HOST"]
+        else "printed to the console (no MODERATION_SMTP_HOST)",
+        len(app.config["WEBHOOK_URLS"]),
+    )
 
 
 def resolve_secret_key(app: Flask) -> str:
@@ -218,6 +226,20 @@ def register_error_handlers(app: Flask) -> None:
     from .errors import register_error_handlers as register
 
     register(app)
+
+
+def register_outbox(app: Flask) -> None:
+    """With ``OUTBOX_THREAD`` (SQLite's default), the server sends the outbox itself: a
+    thread per process, started by the first request it serves (not by commands)."""
+    from .notify import worker
+
+    if not worker.thread_wanted(app):
+        return
+
+    def start() -> None:
+        worker.start_thread(app)
+
+    app.before_request(start)
 
 
 def register_commands(app: Flask) -> None:

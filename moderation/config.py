@@ -144,6 +144,51 @@ def url_prefix_list(value: Any) -> list[str]:
     return prefixes
 
 
+def http_url_list(value: Any) -> list[str]:
+    """Addresses such as ``https://hooks.example/comments``."""
+    addresses = word_list(value)
+    for address in addresses:
+        _http_url(address, "an address like https://hooks.example/comments")
+    return addresses
+
+
+def optional_email(value: Any) -> str | None:
+    """An email address (``Comments <comments@blog.example>`` too), or None."""
+    from email.utils import parseaddr
+
+    from .core.text import email_problem
+
+    value = optional_text(value)
+    if value is None:
+        return None
+    _, address = parseaddr(value)
+    if not address or email_problem(address) or any(c in value for c in "\r\n"):
+        raise ValueError("expected an address like comments@blog.example")
+    return value
+
+
+WEBHOOK_SECRET_PREFIX = "whsec_"
+
+
+def webhook_secret(value: Any) -> str | None:
+    """A Standard Webhooks secret: ``whsec_`` and base64 of 24 to 64 random bytes."""
+    import base64
+    import binascii
+
+    value = optional_text(value)
+    if value is None:
+        return None
+    if not value.startswith(WEBHOOK_SECRET_PREFIX):
+        raise ValueError("expected whsec_ followed by base64 (see the README)")
+    try:
+        key = base64.b64decode(value.removeprefix(WEBHOOK_SECRET_PREFIX), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("expected whsec_ followed by base64 (see the README)") from None
+    if not 24 <= len(key) <= 64:
+        raise ValueError("expected a key of 24 to 64 bytes")
+    return value
+
+
 def optional_bool(value: Any) -> bool | None:
     """A boolean, or None (unset) to let another setting decide."""
     return None if value is None else parse_bool(value)
@@ -233,6 +278,35 @@ SETTINGS: dict[str, Setting] = {
     # SQLite's write lock), then a statement. A database that is down or hung answers 503.
     "DB_CONNECT_TIMEOUT": Setting(seconds, 5.0),
     "DB_STATEMENT_TIMEOUT": Setting(seconds, 10.0),
+    # The mail server. Unset, mails are printed to the console instead (development).
+    "SMTP_HOST": Setting(optional_text, None),
+    "SMTP_PORT": Setting(whole_number(1, 65535), 587),
+    "SMTP_USERNAME": Setting(optional_text, None),
+    "SMTP_PASSWORD": Setting(optional_text, None),
+    # STARTTLS after connecting; unset, on whenever a user name is set (a password never
+    # travels in the clear). SMTP_SSL: TLS from the first byte (port 465) instead.
+    "SMTP_STARTTLS": Setting(optional_bool, None),
+    "SMTP_SSL": Setting(parse_bool, False),
+    # The sender of every mail; unset, comments@ the host of PUBLIC_URL.
+    "SMTP_FROM": Setting(optional_email, None),
+    "SMTP_TIMEOUT": Setting(seconds, 10.0),
+    # Webhooks: each address gets a signed JSON POST per comment event.
+    "WEBHOOK_URLS": Setting(http_url_list, []),
+    "WEBHOOK_SECRET": Setting(webhook_secret, None),
+    # Put the commenter's email and IP address in the webhooks' bodies.
+    "WEBHOOK_INCLUDE_PRIVATE": Setting(parse_bool, False),
+    "WEBHOOK_TIMEOUT": Setting(seconds, 10.0),
+    # Links in mails (approve, reject, spam; confirm an address) work this long (seconds).
+    "EMAIL_LINK_MAX_AGE": Setting(whole_number(60), 7 * 24 * 60 * 60),
+    # A message is tried this many times, the first retry after OUTBOX_RETRY_SECONDS,
+    # each later one after twice as long (spread by a quarter), then left failed.
+    "OUTBOX_MAX_ATTEMPTS": Setting(whole_number(1, 100), 8),
+    "OUTBOX_RETRY_SECONDS": Setting(seconds, 30.0),
+    # How often a worker looks for messages to send (seconds).
+    "OUTBOX_POLL_SECONDS": Setting(seconds, 2.0),
+    # The web server sends the outbox in a background thread; unset, on with SQLite
+    # (one box), off with PostgreSQL (run `flask outbox run` beside the web server).
+    "OUTBOX_THREAD": Setting(optional_bool, None),
 }
 
 
@@ -262,6 +336,11 @@ def parse_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
             parsed[name] = setting.parse(value)
         except ValueError as exc:
             raise ConfigError(f"{PREFIX}{name}={value!r} cannot be used: {exc}.") from None
+    if parsed["WEBHOOK_URLS"] and not parsed["WEBHOOK_SECRET"]:
+        raise ConfigError(
+            f"{PREFIX}WEBHOOK_URLS is set but {PREFIX}WEBHOOK_SECRET is not: webhooks are "
+            "always signed. Make a secret with `flask --app wsgi outbox webhook-secret`."
+        )
     return parsed
 
 

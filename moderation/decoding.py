@@ -56,9 +56,10 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def json_fields(fields: Iterable[str]) -> MultiDict[str, str]:
+def json_fields(fields: Iterable[str], flags: Iterable[str] = ()) -> MultiDict[str, str]:
     """The request's JSON body as text fields: one object whose values are strings or
-    whole numbers (for ids); ``null`` means absent, unknown keys are ignored."""
+    whole numbers (for ids), or booleans for the ``flags`` (checkboxes: ``true`` is
+    ticked); ``null`` means absent, unknown keys are ignored."""
     raw = request.get_data(cache=True)
     # A chunked body is cut at the size limit rather than refused: refuse it here, so an
     # oversized body is a 413 and not "invalid JSON".
@@ -77,14 +78,21 @@ def json_fields(fields: Iterable[str]) -> MultiDict[str, str]:
         abort(400, "The request body is not valid JSON.")
     if not isinstance(data, dict):
         abort(400, "Send a JSON object with the fields.")
-    return _text_fields(data, fields)
+    return _text_fields(data, fields, flags)
 
 
-def _text_fields(data: Mapping[str, Any], fields: Iterable[str]) -> MultiDict[str, str]:
+def _text_fields(
+    data: Mapping[str, Any], fields: Iterable[str], flags: Iterable[str] = ()
+) -> MultiDict[str, str]:
     decoded: MultiDict[str, str] = MultiDict()
+    flags = frozenset(flags)
     for key in fields:
         value = data.get(key)
         if value is None:
+            continue
+        if isinstance(value, bool) and key in flags:
+            if value:
+                decoded[key] = "y"
             continue
         if isinstance(value, bool) or not isinstance(value, str | int):
             abort(400, f"The field {key!r} must be a string.")
@@ -97,10 +105,11 @@ def form_fields(fields: Iterable[str]) -> MultiDict[str, str]:
     return _text_fields({key: request.form.get(key) for key in fields}, fields)
 
 
-def body_fields(fields: Iterable[str]) -> MultiDict[str, str]:
-    """The fields of a JSON body or of a form, whichever the request sent."""
+def body_fields(fields: Iterable[str], flags: Iterable[str] = ()) -> MultiDict[str, str]:
+    """The fields of a JSON body or of a form, whichever the request sent (``flags``:
+    the checkboxes among them, which JSON may send as booleans)."""
     fields = tuple(fields)
-    return json_fields(fields) if request.is_json else form_fields(fields)
+    return json_fields(fields, flags) if request.is_json else form_fields(fields)
 
 
 def require_form_post() -> None:

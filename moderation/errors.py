@@ -17,7 +17,15 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQL
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from .core.exceptions import ArticleNotFound, CommentsClosed, ConflictError, DomainError
+from .core.exceptions import (
+    ArticleNotFound,
+    CommentsClosed,
+    ConflictError,
+    DomainError,
+    Forbidden,
+    LinkUsed,
+    NotFound,
+)
 from .extensions import db, limiter
 from .security import dashboard_headers, error_page_csp
 
@@ -45,6 +53,9 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     ArticleNotFound: 404,
     CommentsClosed: 403,
     ConflictError: 409,
+    NotFound: 404,
+    Forbidden: 403,
+    LinkUsed: 410,
 }
 
 
@@ -135,6 +146,9 @@ def http_error_response(error: HTTPException, template: str | None = None) -> Re
         message = wait_message()
     response = error_response(status, message or error.description, template=template)
     if template == PAGE_TEMPLATES["/moderation/"]:
+        # The dashboard's own policy (never framed), not the error pages' default, which
+        # lets the blogs frame /embed errors; dashboard_headers keeps headers already set.
+        del response.headers["Content-Security-Policy"]
         dashboard_headers(response)
     valid_methods = getattr(error, "valid_methods", None)
     if status == 405 and valid_methods:

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from . import ratelimits  # noqa: F401  (registers the database:// storage and its table)
 from .core.database import db
+from .notify import models as _notify_models  # noqa: F401  (the outbox's tables)
 
 __all__ = ["csrf", "db", "limiter", "login_manager", "migrate"]
 

@@ -173,6 +173,10 @@ def make_app(migrated_template: str, tmp_path: Path) -> Iterator[Callable[..., F
         return app
 
     yield factory
+    # The servers' outbox threads (``OUTBOX_THREAD``) end with their test.
+    from moderation.notify.worker import stop_threads
+
+    stop_threads()
     for app in apps:
         with app.app_context():
             db.session.remove()
@@ -407,6 +411,9 @@ def axe_context(browser: Any) -> Iterator[Any]:
     yield context
     context.close()
 
+
+# Real receivers (SMTP, webhooks) for what the service sends.
+from .receivers import mailbox, notify_app, silent_server, webhook_receiver  # noqa: E402,F401
 
 # Real gunicorn workers, for what must hold across processes.
 from .workers import gunicorn  # noqa: E402,F401

@@ -6,7 +6,7 @@ display name: the oldest active moderator becomes the owner (so an existing site
 someone who can reach the settings), every other one stays a moderator.
 
 Revision ID: a0759921ab0a
-Revises: 5d0c7e4a9b12
+Revises: c3651231c6b9
 Create Date: 2026-12-01 17:53:26.053181
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a0759921ab0a'
-down_revision = '5d0c7e4a9b12'
+down_revision = 'c3651231c6b9'
 branch_labels = None
 depends_on = None
 

@@ -9,6 +9,8 @@ from flask.cli import AppGroup
 
 from ..accounts import moderators
 from ..core.database import db
+from ..notify import preferences
+from ..notify.models import Frequency
 from .errors import refusals
 
 moderators_cli = AppGroup("moderators", help="Add, list, disable and enable moderators.")
@@ -77,3 +79,29 @@ def moderators_password(email: str, password_stdin: bool) -> None:
         moderators.set_password(moderator, _read_password(password_stdin))
     db.session.commit()
     click.echo(f"New password saved for {moderator.email}.")
+
+
+@moderators_cli.command("notifications")
+@click.argument("email")
+@click.argument("frequency", type=click.Choice([f.value for f in Frequency]), required=False)
+@click.option(
+    "--every",
+    "minutes",
+    type=int,
+    help="With digest: at most one digest every this many minutes (5 to 10080).",
+)
+def moderators_notifications(email: str, frequency: str | None, minutes: int | None) -> None:
+    """Show, or choose, how a moderator hears of new comments: a mail for EACH, a
+    DIGEST every N minutes, or NONE."""
+    with refusals():
+        moderator = moderators.get_moderator(email)
+        if frequency is not None:
+            preferences.set_preference(moderator.id, frequency, minutes)
+    db.session.commit()
+    choice = preferences.preference_of(moderator.id)
+    if choice.frequency == Frequency.DIGEST:
+        click.echo(f"{moderator.email}: a digest every {choice.digest_minutes} minutes.")
+    elif choice.frequency == Frequency.EACH:
+        click.echo(f"{moderator.email}: a mail for each new comment.")
+    else:
+        click.echo(f"{moderator.email}: no mail.")

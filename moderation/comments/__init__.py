@@ -10,7 +10,10 @@ from ..core.exceptions import (
     ConflictError,
     DomainError,
     DuplicateComment,
+    Forbidden,
     InvalidParent,
+    LinkUsed,
+    NotFound,
 )
 from .actions import ACTION_FOR_STATUS, ACTIONS, ALL_ACTIONS, STATUS_ACTIONS, STATUS_FOR, Action
 from .articles import (
@@ -37,8 +40,10 @@ from .moderation import (
     reject,
     reply_from_dashboard,
     restore,
+    retrain_filter,
     set_status,
 )
+from .notifications import EmailAction, act_by_email_link, read_email_action
 from .posting import Posted, PostingRules, Submission, post_comment, submit_comment
 from .reading import (
     approved_comments,
@@ -62,11 +67,16 @@ __all__ = [
     "ConflictError",
     "DomainError",
     "DuplicateComment",
+    "EmailAction",
+    "Forbidden",
+    "LinkUsed",
+    "NotFound",
     "InvalidParent",
     "Posted",
     "PostingRules",
     "Submission",
     "ThreadNode",
+    "act_by_email_link",
     "approve",
     "approved_comments",
     "approved_count",
@@ -89,11 +99,13 @@ __all__ = [
     "post_comment",
     "public_comment",
     "public_version",
+    "read_email_action",
     "reader_details",
     "record",
     "reject",
     "reply_from_dashboard",
     "restore",
+    "retrain_filter",
     "set_status",
     "submit_comment",
     "thread_depth",

@@ -106,6 +106,9 @@ class Comment(Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The reader ticked "Email me when someone replies": once their address is
+    # confirmed, they hear of approved replies (and of this comment's approval).
+    notify_replies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Optimistic locking: two moderators saving the same comment cannot overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

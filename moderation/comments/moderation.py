@@ -9,16 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Moderator
 from ..core.database import db
 from ..core.exceptions import ConflictError, DomainError
-from ..spam import learning
+from ..spam import evaluation, learning
 from .actions import ACTION_FOR_STATUS, ACTIONS
 from .articles import bump_version
 from .audit import record
 from .models import Comment, Status
+from .notifications import reply_published, status_changed
 from .rendering import render_comment
 from .threads import TOO_DEEP, can_reply_to
 
@@ -54,14 +56,27 @@ def teach_filter(comment: Comment, label: str | None) -> None:
         learning.relearn(learning.DatabaseCounts(), tokens, before, label)
 
 
+def retrain_filter() -> evaluation.Retrained:
+    """Rebuild the learning filter from the decisions standing: every comment approved
+    (honest) or marked as spam by a moderator, with its text as it is now."""
+    rows = db.session.execute(
+        select(Comment.body, Comment.website, Comment.trained_as)
+        .where(Comment.trained_as.in_(learning.LABELS))
+        .order_by(Comment.id)
+    )
+    return evaluation.retrain((body, website or "", str(label)) for body, website, label in rows)
+
+
 def set_status(
     comment: Comment,
     status: Status,
     moderator: Moderator | None,
     *,
     expected_version: int | None = None,
+    detail: str = "",
 ) -> Comment:
-    """Move a comment to a new status and log who did it."""
+    """Move a comment to a new status and log who did it (``detail``: how, such as "by
+    email link"); the webhooks and the readers' mails it causes go to the outbox."""
     _check_version(comment, expected_version)
     before = comment.status
     if before == status:
@@ -75,9 +90,11 @@ def set_status(
         ACTION_FOR_STATUS[status].name,
         from_status=before,
         to_status=status,
+        detail=detail,
     )
     if Status.APPROVED in (before, status):
         bump_version(comment.article_id)
+    status_changed(comment, before)
     return comment
 
 
@@ -169,6 +186,7 @@ def moderator_reply(
     db.session.flush()
     record(comment, moderator, "reply", to_status=Status.APPROVED)
     bump_version(comment.article_id)
+    reply_published(comment)
     return comment
 
 

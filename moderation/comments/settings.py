@@ -8,10 +8,14 @@ request, flash a message or commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ..accounts import moderators
 from ..accounts.models import Moderator, Role
 from ..core.exceptions import DomainError
+from ..core.text import email_problem, normalize_email
+from ..notify import links
+from ..notify.outbox import MODERATOR, enqueue_mail
 from ..spam import rules
 from ..spam.models import RuleAction, RuleKind, SpamRule
 from .audit import record
@@ -100,4 +104,80 @@ def set_display_name(moderator: Moderator, name: str) -> Moderator:
             "display name",
             detail=f"{_subject(moderator)}: {moderator.display_name or '(the site)'}",
         )
+    return moderator
+
+
+# --- invitations ------------------------------------------------------------------------
+
+# An invitation link works for this long (and once: the account it makes ends it).
+INVITATION_MAX_AGE = 3 * 24 * 60 * 60
+
+
+def invite(owner: Moderator, email: str, role: Role, *, secret_key: str) -> str:
+    """Send ``email`` an invitation to moderate, through the outbox (in the caller's
+    transaction): a signed link, valid for three days, where they choose a password.
+    Returns the address as it will be stored."""
+    require_owner(owner)
+    address = normalize_email(email)
+    problem = email_problem(address)
+    if problem:
+        raise DomainError(problem, field="email")
+    if moderators.find_moderator(address) is not None:
+        raise DomainError(f"There is already a moderator {address}.", field="email")
+    token = links.sign(
+        secret_key, links.INVITATION, {"email": address, "role": role.value, "by": owner.id}
+    )
+    enqueue_mail(
+        address,
+        template="mail/invitation",
+        subject="You are invited to moderate comments",
+        context={
+            "token": token,
+            "role": role.value,
+            "max_age_days": INVITATION_MAX_AGE // 86400,
+        },
+        audience=MODERATOR,
+    )
+    record(None, owner, "invited", detail=f"{address} as {role.value}")
+    return address
+
+
+@dataclass(frozen=True)
+class Invitation:
+    email: str
+    role: Role
+    invited_by: int | None
+
+
+def read_invitation(token: str, *, secret_key: str) -> Invitation:
+    """What a link invites to, or a DomainError: forged, expired, or used already."""
+    try:
+        payload, _ = links.verify(secret_key, links.INVITATION, token, INVITATION_MAX_AGE)
+    except links.LinkError as exc:
+        raise DomainError(
+            "This invitation link has expired: ask an owner for a new one."
+            if exc.expired
+            else exc.message
+        ) from exc
+    try:
+        invitation = Invitation(
+            email=str(payload["email"]),
+            role=Role(payload["role"]),
+            invited_by=int(payload["by"]) if payload.get("by") is not None else None,
+        )
+    except (KeyError, ValueError, TypeError):
+        raise DomainError("This link is not valid: it may be incomplete or altered.") from None
+    if moderators.find_moderator(invitation.email) is not None:
+        raise DomainError("This invitation was used already: log in instead.")
+    return invitation
+
+
+def accept_invitation(token: str, password: str, *, secret_key: str) -> Moderator:
+    """Make the invited moderator's account with the password they chose."""
+    invitation = read_invitation(token, secret_key=secret_key)
+    moderator = moderators.create_moderator(invitation.email, password, role=invitation.role)
+    detail = f"{_subject(moderator)} ({invitation.role.value})"
+    if invitation.invited_by is not None:
+        detail += f", invited by moderator #{invitation.invited_by}"
+    record(None, moderator, "joined", detail=detail)
     return moderator

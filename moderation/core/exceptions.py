@@ -38,3 +38,15 @@ class DuplicateComment(DomainError):
     """The same author sent the same text to the same article a moment ago."""
 
     field = "body"
+
+
+class NotFound(DomainError):
+    """What the request names does not exist (any more)."""
+
+
+class Forbidden(DomainError):
+    """The person may not do this (any more)."""
+
+
+class LinkUsed(DomainError):
+    """A link that works once was used already."""

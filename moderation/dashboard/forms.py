@@ -34,6 +34,7 @@ from ..comments.models import BODY_MAX, TITLE_MAX, URL_MAX
 from ..core.database import MAX_ID, is_id
 from ..core.fields import DomainRule, NoControlCharacters, normalize_newlines, strip
 from ..core.text import EMAIL_MAX
+from ..notify.preferences import DIGEST_MINUTES_MAX, DIGEST_MINUTES_MIN
 from ..spam.models import ReturningAuthors, RuleAction, RuleKind
 from ..spam.rules import FIELDS as RULE_FIELDS
 from ..spam.rules import MAX_LINKS_MAX, PATTERN_MAX, TEXT_FIELDS
@@ -222,10 +223,68 @@ class RoleForm(FlaskForm):
     role = SelectField("Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role])
 
 
+class InviteForm(FlaskForm):
+    email = StringField(
+        "Email address",
+        filters=[strip],
+        validators=[DataRequired("Enter the address to invite."), Length(max=EMAIL_MAX)],
+        render_kw={"maxlength": EMAIL_MAX},
+    )
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role],
+        default=Role.MODERATOR.value,
+    )
+
+
+class AcceptInvitationForm(FlaskForm):
+    password = PasswordField(
+        "Choose a password",
+        validators=[DataRequired("Choose a password."), Length(max=1024)],
+    )
+    confirm = PasswordField(
+        "The same password again",
+        validators=[DataRequired("Type the password again.")],
+    )
+
+    def validate_confirm(self, field: Any) -> None:
+        if field.data != self.password.data:
+            raise ValidationError("The two passwords differ.")
+
+
 class DisplayNameForm(FlaskForm):
     display_name = StringField(
         "Sign my site replies as",
         filters=[strip],
         validators=[Length(max=DISPLAY_NAME_MAX), NoControlCharacters()],
         render_kw={"maxlength": DISPLAY_NAME_MAX},
+    )
+
+
+FREQUENCIES = [
+    ("each", "for each new comment"),
+    ("digest", "a digest of the new comments"),
+    ("none", "never (I look at the dashboard)"),
+]
+
+
+class NotificationsForm(FlaskForm):
+    """A moderator's choice of mails about new comments (the template renders the radio
+    buttons from ``FREQUENCIES``)."""
+
+    frequency = StringField(
+        "Email me",
+        validators=[AnyOf([value for value, _ in FREQUENCIES], message="Choose how often.")],
+    )
+    digest_minutes = IntegerField(
+        "A digest at most every",
+        validators=[
+            InputRequired("Say how many minutes apart digests come."),
+            NumberRange(
+                DIGEST_MINUTES_MIN,
+                DIGEST_MINUTES_MAX,
+                f"Digests come {DIGEST_MINUTES_MIN} to {DIGEST_MINUTES_MAX} minutes apart.",
+            ),
+        ],
+        render_kw={"min": DIGEST_MINUTES_MIN, "max": DIGEST_MINUTES_MAX},
     )

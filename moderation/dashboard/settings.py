@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
@@ -19,7 +19,15 @@ from ..extensions import db
 from ..spam import learning, rules
 from ..spam.models import ReturningAuthors, RuleAction, RuleKind, SpamRule
 from . import bp, queries
-from .forms import ActionForm, DisplayNameForm, RoleForm, RuleForm, SettingsForm
+from .forms import (
+    AcceptInvitationForm,
+    ActionForm,
+    DisplayNameForm,
+    InviteForm,
+    RoleForm,
+    RuleForm,
+    SettingsForm,
+)
 from .responses import me
 
 
@@ -150,12 +158,71 @@ def _moderator_or_404(moderator_id: int) -> Moderator:
     return found
 
 
+def _render_moderators(form: InviteForm | None = None, status: int = 200) -> ResponseReturnValue:
+    html = render_template(
+        "dashboard/moderators.html",
+        moderators=queries.moderators(),
+        roles=list(Role),
+        invite_form=form or InviteForm(formdata=None),
+    )
+    return html, status
+
+
 @bp.get("/settings/moderators")
 @owner_required
 def moderators_view() -> ResponseReturnValue:
-    return render_template(
-        "dashboard/moderators.html", moderators=queries.moderators(), roles=list(Role)
-    )
+    return _render_moderators()
+
+
+@bp.post("/settings/moderators/invite")
+@owner_required
+def moderator_invite() -> ResponseReturnValue:
+    form = InviteForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400, "This form is out of date; reload the page.")
+        return _render_moderators(form, 400)
+    try:
+        address = owner.invite(
+            me(),
+            form.email.data or "",
+            Role(form.role.data),
+            secret_key=current_app.config["SECRET_KEY"],
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        form.email.errors = [*form.email.errors, exc.message]
+        return _render_moderators(form, 400)
+    db.session.commit()
+    flash(f"An invitation is on its way to {address}.", "success")
+    return redirect(url_for(".moderators_view"), code=303)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def invitation_view(token: str) -> ResponseReturnValue:
+    """The invitee chooses a password; no login needed, the signed link is the proof."""
+    secret = current_app.config["SECRET_KEY"]
+    try:
+        invitation = owner.read_invitation(token, secret_key=secret)
+    except DomainError as exc:
+        return render_template("dashboard/invitation.html", error=exc.message), 400
+    form = AcceptInvitationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            owner.accept_invitation(token, form.password.data or "", secret_key=secret)
+        except DomainError as exc:
+            db.session.rollback()
+            form.password.errors = [*form.password.errors, exc.message]
+            status = 400
+        else:
+            db.session.commit()
+            flash("Your account is ready: log in with your address and new password.", "success")
+            return redirect(url_for(".login"), code=303)
+    elif request.method == "POST":
+        status = 400
+    html = render_template("dashboard/invitation.html", form=form, invitation=invitation, error="")
+    return html, status
 
 
 @bp.post("/settings/moderators/<int:moderator_id>/role")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..comments.models import BODY_MAX, NAME_MAX, WEBSITE_MAX
@@ -75,6 +75,11 @@ class CommentForm(FlaskForm):
             NumberRange(1, MAX_ID, "You can only reply to a published comment of this article."),
         ],
         render_kw={"hidden": True},
+    )
+    # Off unless ticked; the address gets a confirmation request first (double opt-in).
+    notify = BooleanField(
+        "Email me when someone replies",
+        false_values=(False, "false", "", "0", "off", "no"),
     )
     token = HiddenField("Form token", filters=[strip])
     # A field people never see; bots fill it in.

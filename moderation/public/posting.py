@@ -21,7 +21,9 @@ from .forms import CommentForm
 
 log = logging.getLogger(__name__)
 
-COMMENT_FIELDS = ("name", "email", "website", "body", "parent_id", "token", "homepage")
+COMMENT_FIELDS = ("name", "email", "website", "body", "parent_id", "token", "homepage", "notify")
+# Checkboxes: a form sends them only when ticked, JSON may send true or false.
+FLAG_FIELDS = ("notify",)
 ARTICLE_FIELDS = ("title", "url")
 THANKS = "Thank you! Your comment is awaiting moderation."
 
@@ -67,7 +69,7 @@ class SubmissionRefused(Exception):
 
 def payload() -> MultiDict[str, str]:
     """The submitted fields, from JSON or from a form, as checked text."""
-    return body_fields((*COMMENT_FIELDS, *ARTICLE_FIELDS))
+    return body_fields((*COMMENT_FIELDS, *ARTICLE_FIELDS), FLAG_FIELDS)
 
 
 def submit(article_id: str, form: CommentForm, payload: MultiDict[str, str]) -> Comment:
@@ -105,6 +107,7 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, str]) -> 
         body=form.body.data,
         parent_id=form.parent_id.data,
         honeypot=form.homepage.data or "",
+        notify=bool(form.notify.data),
     )
     try:
         posted = domain.post_comment(

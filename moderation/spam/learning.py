@@ -78,7 +78,7 @@ def link_host(chunk: str) -> str | None:
 
 def tokens(body: str, website: str = "") -> list[str]:
     """The features of a comment: its words, pairs of words, the hosts its links and
-    website point to, and a few marks (links, shouting, length). Each once, in order."""
+    website point to, and a few marks (links, shouting). Each once, in order."""
     found: dict[str, None] = {}
     lowered = body.lower()
     for chunk in lowered.split():
@@ -101,10 +101,6 @@ def tokens(body: str, website: str = "") -> list[str]:
     letters = [c for c in body if c.isalpha()]
     if len(letters) > 10 and sum(c.isupper() for c in letters) / len(letters) > 0.5:
         found["has:shouting"] = None
-    if len(words) > 40:
-        found["has:long"] = None
-    elif len(words) <= 3:
-        found["has:short"] = None
     return [t[:TOKEN_MAX] for t in found][:TOKENS_PER_COMMENT]
 
 

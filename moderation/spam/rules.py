@@ -167,10 +167,16 @@ def word_pattern(word: str) -> regex.Pattern[str]:
     return regex.compile(start + escaped + end, regex.IGNORECASE | regex.UNICODE)
 
 
-def probe_inputs() -> list[str]:
-    """Inputs that make a backtracking pattern take exponential or polynomial time."""
+PROBE_UNITS = ("a", "aa", "ab", "1", " ", "a ", ".", "-", "a.", "x@", "0a")
+
+
+def probe_inputs(pattern: str = "") -> list[str]:
+    """Inputs that make a backtracking pattern take exponential or polynomial time: long
+    runs of common characters and of every literal character of ``pattern``, each ended
+    by one that makes the match fail late."""
+    literals = [c for c in dict.fromkeys(pattern) if c.isprintable() and c not in "()[]{}|?*+^$\\"]
     inputs: list[str] = []
-    for unit in ("a", "aa", "ab", "1", " ", "a ", ".", "-", "a.", "x@", "0a"):
+    for unit in (*PROBE_UNITS, *literals[:24]):
         body = unit * (PROBE_LENGTH // len(unit))
         inputs.extend((body + "!", body + "\n" + "!" * 3))
     return inputs
@@ -186,7 +192,7 @@ def check_regex(pattern: str) -> regex.Pattern[str]:
             f"That regular expression cannot be read: {exc}.", field="pattern"
         ) from None
     started = time.monotonic()
-    for probe in probe_inputs():
+    for probe in probe_inputs(pattern):
         try:
             compiled.search(probe, timeout=PROBE_TIMEOUT)
         except TimeoutError:
