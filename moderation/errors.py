@@ -112,7 +112,12 @@ def error_response(
             ),
             mimetype="text/html",
         )
-        response.headers["Content-Security-Policy"] = error_page_csp()
+        if template == PAGE_TEMPLATES["/moderation/"]:
+            # The dashboard's own policy (never framed), not the error pages' default,
+            # which lets the blogs frame /embed errors.
+            dashboard_headers(response)
+        else:
+            response.headers["Content-Security-Policy"] = error_page_csp()
     response.status_code = status
     return response
 
@@ -146,9 +151,6 @@ def http_error_response(error: HTTPException, template: str | None = None) -> Re
         message = wait_message()
     response = error_response(status, message or error.description, template=template)
     if template == PAGE_TEMPLATES["/moderation/"]:
-        # The dashboard's own policy (never framed), not the error pages' default, which
-        # lets the blogs frame /embed errors; dashboard_headers keeps headers already set.
-        del response.headers["Content-Security-Policy"]
         dashboard_headers(response)
     valid_methods = getattr(error, "valid_methods", None)
     if status == 405 and valid_methods:
