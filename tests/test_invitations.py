@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from moderation.accounts.models import Moderator, Role
 from moderation.comments.models import ModerationEvent
@@ -143,11 +143,13 @@ def test_bad_invitations_are_refused(
     assert forged.status_code == 400 and "not valid" in forged.text
 
     # An expired one: signed four days ago.
-    class SignedEarlier(URLSafeTimedSerializer):
+    class SignedEarlier(TimestampSigner):
         def get_timestamp(self) -> int:
             return int(time.time()) - 4 * 86400
 
-    serializer = SignedEarlier(app.config["SECRET_KEY"], salt="moderation.notify.invitation")
+    serializer = URLSafeTimedSerializer(
+        app.config["SECRET_KEY"], salt="moderation.notify.invitation", signer=SignedEarlier
+    )
     old = serializer.dumps({"email": "late@example.com", "role": "moderator", "by": moderator.id})
     expired = app.test_client().get(f"/moderation/invitation/{old}")
     assert expired.status_code == 400 and "expired" in expired.text
