@@ -215,3 +215,22 @@ def test_the_first_moderator_is_an_owner(runner: FlaskCliRunner) -> None:
         assert result.exit_code == 0, result.output
     roles = dict(db.session.execute(db.select(Moderator.email, Moderator.role)).all())
     assert roles == {"first@example.com": Role.OWNER, "second@example.com": Role.MODERATOR}
+
+
+def test_moderators_role_changes_a_role_but_keeps_the_last_owner(runner: FlaskCliRunner) -> None:
+    from moderation.accounts.models import Role
+
+    for email in ("first@example.com", "second@example.com"):
+        runner.invoke(
+            args=["moderators", "create", email, "--password-stdin"], input="a long passphrase\n"
+        )
+    refused = runner.invoke(args=["moderators", "role", "first@example.com", "moderator"])
+    assert refused.exit_code == 1 and "last active owner" in refused.output
+    done = runner.invoke(args=["moderators", "role", "second@example.com", "owner"])
+    assert done.exit_code == 0 and "is now owner" in done.output
+    listing = runner.invoke(args=["moderators", "list"]).output
+    assert "second@example.com\towner\tactive" in listing
+    assert (
+        db.session.scalar(db.select(Moderator.role).where(Moderator.email == "second@example.com"))
+        == Role.OWNER
+    )

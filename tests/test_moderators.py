@@ -144,8 +144,8 @@ def test_list_and_disable(runner: FlaskCliRunner, make_moderator: Callable[..., 
     assert "Moderator second@example.com is now disabled." in result.output
     lines = runner.invoke(args=["moderators", "list"]).output.splitlines()
     assert lines == [
-        "first@example.com\tactive\tnever logged in",
-        "second@example.com\tdisabled\tnever logged in",
+        "first@example.com\towner\tactive\tnever logged in",
+        "second@example.com\tmoderator\tdisabled\tnever logged in",
     ]
     result = runner.invoke(args=["moderators", "disable", "third@example.com"])
     assert result.exit_code == 1 and "There is no moderator third@example.com." in result.output
