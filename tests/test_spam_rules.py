@@ -277,3 +277,56 @@ def test_the_queue_filters_by_reason(
     every = logged_in.client.get("/moderation/?status=pending&reason=nonsense")  # type: ignore[attr-defined]
     assert f'id="comment-{plain.json["id"]}"' in every.text
     _ = ARTICLE_ID, domain
+
+
+def test_a_slow_stored_pattern_is_cut_short_not_the_service(
+    client: object, article: object, form_token: Callable[..., str]
+) -> None:
+    """A pattern that got into the table some other way (an older check, a hand edit)
+    runs with a time limit: the comment is stored at once and the rule is skipped."""
+    db.session.add(
+        SpamRule(action=RuleAction.SPAM, kind=RuleKind.REGEX, pattern=r"(a+)+$", fields="body")
+    )
+    rules.bump_version()
+    db.session.commit()
+    started = time.monotonic()
+    posted = post_comment(client, form_token(), body="a" * 5000 + "!")  # type: ignore[arg-type]
+    assert posted.status_code == 202
+    assert time.monotonic() - started < 2
+    comment = db.session.get(Comment, posted.json["id"])
+    assert comment is not None and comment.status == Status.PENDING
+
+
+def test_the_oldest_active_moderator_becomes_the_owner_on_upgrade(tmp_path: object) -> None:
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from moderation import create_app
+    from moderation.accounts.models import Role
+
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path}/old.sqlite3"}
+    )
+    with app.app_context():
+        upgrade(revision="c3651231c6b9")
+        for email, active in [
+            ("gone@example.org", 0),
+            ("chief@example.org", 1),
+            ("help@example.org", 1),
+        ]:
+            db.session.execute(
+                text(
+                    "INSERT INTO moderator (email, password_hash, active, created_at) "
+                    "VALUES (:email, 'x', :active, '2026-01-01 00:00:00')"
+                ),
+                {"email": email, "active": active},
+            )
+        db.session.commit()
+        upgrade()
+        roles = dict(db.session.execute(db.select(Moderator.email, Moderator.role)).all())
+        assert roles == {
+            "gone@example.org": Role.MODERATOR,
+            "chief@example.org": Role.OWNER,
+            "help@example.org": Role.MODERATOR,
+        }
+        db.engine.dispose()
