@@ -330,3 +330,22 @@ def test_the_oldest_active_moderator_becomes_the_owner_on_upgrade(tmp_path: obje
             "help@example.org": Role.MODERATOR,
         }
         db.engine.dispose()
+
+
+def test_no_log_line_names_a_blocked_address_or_range(
+    client: object,
+    article: object,
+    form_token: Callable[..., str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rules.add_rule(RuleAction.SPAM, RuleKind.EMAIL, "blocked.person@example.org", [])
+    rules.add_rule(RuleAction.HOLD, RuleKind.NETWORK, "127.0.0.0/8", [])
+    db.session.commit()
+    caplog.set_level("INFO")
+    posted = post_comment(client, form_token(), email="blocked.person@example.org")  # type: ignore[arg-type]
+    assert posted.status_code == 202
+    comment = db.session.get(Comment, posted.json["id"])
+    assert comment is not None and comment.held_rules == "spam-email hold-network"
+    assert "blocked.person@example.org" in comment.held_reason  # for the moderators
+    assert "spam-email hold-network" in caplog.text
+    assert "blocked.person" not in caplog.text and "127.0.0" not in caplog.text

@@ -139,8 +139,9 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, str]) -> 
         form.token.errors = [*form.token.errors, str(exc)]
         raise domain.DomainError("Please correct the marked fields.") from exc
     db.session.commit()
-    comment, reason = posted.comment, posted.verdict.reason
-    held = f" (held: {reason})" if reason else ""
+    # The rules' codes, never the reason itself: it may quote a blocked address.
+    comment, codes = posted.comment, posted.verdict.code
+    held = f" (held: {codes})" if codes else ""
     log.info("Comment #%d on %s stored as %s%s", comment.id, article_id, comment.status, held)
     return comment
 
