@@ -19,7 +19,7 @@ from ..spam.rules import current_rules
 from .articles import article_for_comment, bump_version
 from .audit import record
 from .models import Article, Comment, Status
-from .notifications import comment_posted
+from .notifications import comment_posted, status_changed
 from .rendering import render_comment
 from .threads import TOO_DEEP, can_reply_to
 from .tokens import GoodToken, spend_token
@@ -146,6 +146,7 @@ def post_comment(
         and ruleset.returning_authors == ReturningAuthors.CONFIRMED
         and is_trusted_author(submission.email)
     ):
+        comment.notify_replies = submission.notify
         publish_trusted(comment)
     spend_token(token)
     comment_posted(comment, wants_replies=submission.notify)
@@ -186,6 +187,8 @@ def publish_trusted(comment: Comment) -> None:
         detail=TRUSTED,
     )
     bump_version(comment.article_id)
+    # Its webhooks, and the mail to the author it answers, as for any approval.
+    status_changed(comment, Status.PENDING)
 
 
 def submit_comment(
