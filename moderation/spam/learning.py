@@ -35,9 +35,10 @@ LABELS = (SPAM, HAM)
 MIN_DECISIONS = 20
 TOKEN_MAX = 64
 TOKENS_PER_COMMENT = 400
-# Robinson's constants, as SpamBayes ships them: how much an unseen or rare token leans
-# to the middle, and how far from 0.5 a token must be to count at all.
-STRENGTH = 0.45
+# Robinson's constants: how much a rare token leans to the middle (his own 1, rather than
+# SpamBayes' 0.45: on the labelled bench files it bins a quarter as many honest comments
+# for a little less recall), and how far from 0.5 a token must be to count at all.
+STRENGTH = 1.0
 NEUTRAL = 0.5
 MIN_DEVIATION = 0.1
 MAX_DISCRIMINATORS = 150
