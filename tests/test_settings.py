@@ -297,3 +297,26 @@ def test_trusted_authors_are_published_when_the_owner_says_so(
     log = [e for e in events() if e.comment_id == published.id]
     assert [(e.action, e.moderator_id) for e in log] == [("approve", None)]
     assert "trusted author" in log[0].detail
+
+
+def test_the_blocklist_words_are_there_when_an_owner_saves_first(
+    make_app: Callable[..., Any], make_moderator: Callable[..., Moderator]
+) -> None:
+    """Settings saved before any comment arrived still start from MODERATION_BLOCKLIST."""
+    app = make_app(BLOCKLIST="casino")
+    with app.app_context():
+        make_moderator(MODERATOR_EMAIL, MODERATOR_PASSWORD)
+    owner = login_as(app.test_client(), MODERATOR_EMAIL)
+    assert "&#39;casino&#39;" in owner.client.get("/moderation/settings").text
+    owner.post(
+        "/moderation/settings/checks",
+        {
+            "max_links": "5",
+            "spam_threshold": "0.99",
+            "hold_threshold": "0.8",
+            "returning_authors": "premoderate",
+        },
+    )
+    with app.app_context():
+        stored = [(r.action, r.pattern) for r in db.session.scalars(db.select(SpamRule))]
+        assert stored == [(RuleAction.HOLD, "casino")]

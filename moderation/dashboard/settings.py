@@ -39,6 +39,8 @@ def owner_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., An
     def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         if not me().is_owner:
             abort(403, "Only an owner can see and change the settings.")
+        # The settings as first made: MODERATION_BLOCKLIST's words become hold rules.
+        rules.settings_row(current_app.config["BLOCKLIST"])
         return view(*args, **kwargs)
 
     return wrapped
