@@ -2,7 +2,8 @@
 
 Command-line options (``--workers``, ``--bind``…) override what is set here. The access
 log keeps no query string of the dashboard's addresses (its searches carry emails), nor
-of a referring dashboard page; each line ends with the request id that error pages show.
+of a referring dashboard page, nor the token of a link from a mail (one-click actions,
+confirmations, unsubscribing); each line ends with the request id that error pages show.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from gunicorn.glogging import Logger
+
+from moderation.notify.links import redact_tokens
 
 bind = "127.0.0.1:8000"
 workers = 4
@@ -58,6 +61,9 @@ class PrivateAccessLogger(Logger):
         if "?" in referrer and is_private("/" + referrer.split("://", 1)[-1].partition("/")[2]):
             atoms["f"] = without_query(referrer)
             atoms["{referer}i"] = atoms["f"]
+        for key in ("r", "U", "f", "{referer}i", "{raw_uri}e", "{request_uri}e", "{path_info}e"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = redact_tokens(atoms[key])
         return atoms
 
 

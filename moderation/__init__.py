@@ -126,9 +126,25 @@ def rate_limit_storage_uri(app: Flask) -> str:
     return f"{SCHEME}://"
 
 
+class RedactLinkTokens(logging.Filter):
+    """The development server logs each request line: never with a mail link's token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from .notify.links import redact_tokens
+
+        message = record.getMessage()
+        redacted = redact_tokens(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
 def configure_logging() -> None:
     """The package logs at INFO to standard error, unless the host (gunicorn, a test
     runner, the owner's own setup) already configured logging."""
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactLinkTokens) for f in werkzeug.filters):
+        werkzeug.addFilter(RedactLinkTokens())
     package = logging.getLogger(__name__)
     if package.level == logging.NOTSET:
         package.setLevel(logging.INFO)
@@ -158,6 +174,11 @@ def log_configuration(app: Flask) -> None:
         else "printed to the console (no MODERATION_SMTP_HOST)",
         len(app.config["WEBHOOK_URLS"]),
     )
+    if (app.config["SMTP_HOST"] or app.config["WEBHOOK_URLS"]) and not app.config["PUBLIC_URL"]:
+        log.warning(
+            "MODERATION_PUBLIC_URL is not set: the links in mails will point to "
+            "http://localhost. Set it to the service's address."
+        )
 
 
 def resolve_secret_key(app: Flask) -> str:

@@ -304,6 +304,9 @@ SETTINGS: dict[str, Setting] = {
     "OUTBOX_RETRY_SECONDS": Setting(seconds, 30.0),
     # How often a worker looks for messages to send (seconds).
     "OUTBOX_POLL_SECONDS": Setting(seconds, 2.0),
+    # Sent (and dropped) messages are deleted after this many days: they hold readers'
+    # addresses and comments. Failed ones stay until sent again or deleted by hand.
+    "OUTBOX_KEEP_DAYS": Setting(whole_number(1, 3650), 30),
     # The web server sends the outbox in a background thread; unset, on with SQLite
     # (one box), off with PostgreSQL (run `flask outbox run` beside the web server).
     "OUTBOX_THREAD": Setting(optional_bool, None),

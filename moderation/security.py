@@ -3,7 +3,7 @@ place: what the blogs may frame, what the dashboard forbids, what each page may 
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, g
 
 from .comments.avatars import GRAVATAR_ORIGIN
 
@@ -108,9 +108,9 @@ DASHBOARD_HEADERS = {
 
 
 def dashboard_headers(response: Response) -> Response:
-    # A page that set its own (the links from mails: no Referer at all) keeps them.
-    for name, value in DASHBOARD_HEADERS.items():
-        response.headers.setdefault(name, value)
+    if g.get("link_page"):  # a mail link's page keeps its stricter headers
+        return response
+    response.headers.update(DASHBOARD_HEADERS)
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -148,4 +148,5 @@ def link_page_headers(response: Response) -> Response:
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
+    g.link_page = True
     return response

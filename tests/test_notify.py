@@ -497,7 +497,8 @@ def test_mails_are_printed_to_the_console_without_a_mail_server(
         from moderation import comments as domain
         from moderation.comments.tokens import issue_token
 
-        domain.create_article(ARTICLE_ID, title="A film review", url="")
+        article = domain.create_article(ARTICLE_ID, title="A film review")
+        article.url = "/posts/a-film-review"  # a page of this very site, like /demo
         db.session.add(Moderator(email="mod@example.com", password_hash="x", active=True))
         db.session.commit()
         client = app.test_client()
@@ -508,3 +509,100 @@ def test_mails_are_printed_to_the_console_without_a_mail_server(
     assert "To: mod@example.com" in out
     assert "What a film." in out
     assert "Approve: http://localhost/moderation/email/" in out
+    assert "<http://localhost/posts/a-film-review>" in out  # absolute in a mail
+
+
+def test_the_development_server_logs_no_link_token(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        logging.getLogger("werkzeug").info(
+            '%s - - "%s" %s', "127.0.0.1", "POST /notify/unsubscribe/eyJhIjoxfQ.x.y HTTP/1.1", 200
+        )
+    assert "eyJhIjoxfQ" not in caplog.text
+    assert "/notify/unsubscribe/[token]" in caplog.text
+
+
+def confirmed_reader(client: Any, form_token: Any, mailbox: Mailbox, app: Flask, email: str) -> int:
+    """A reader who ticked the box and confirmed: their approved comment's id."""
+    from moderation import comments as domain
+
+    answer = post(client, form_token, email=email, notify=True)
+    send(app)
+    confirmation = [m for m in mailbox.to(email) if "Confirm" in m["Subject"]][-1]
+    client.post(path_of(links_in(text_of(confirmation))[-1]))
+    domain.approve(db.session.get(Comment, answer["id"]), None)
+    db.session.commit()
+    return int(answer["id"])
+
+
+def test_a_reply_from_the_site_tells_the_reader(
+    setup: Flask,
+    client: Any,
+    form_token: Any,
+    mailbox: Mailbox,
+    logged_in: Auth,
+    webhook_receiver: Any,
+) -> None:
+    parent = confirmed_reader(client, form_token, mailbox, setup, "fay@example.org")
+    send(setup)
+    before = len(mailbox.to("fay@example.org"))
+    answer = logged_in.post(
+        f"/moderation/comments/{parent}/reply",
+        {"body": "Thank you, **Fay**.", "version": db.session.get(Comment, parent).version},
+    )
+    assert answer.status_code == 303
+    send(setup)
+    mails = mailbox.to("fay@example.org")
+    assert len(mails) == before + 1
+    assert "Thank you, Fay." in text_of(mails[-1])
+    created = [
+        d.json() for d in webhook_receiver.deliveries if d.json()["type"] == "comment.created"
+    ]
+    assert created[-1]["data"]["comment"]["by_moderator"] is True
+    assert created[-1]["data"]["comment"]["status"] == "approved"
+
+
+def test_no_mail_for_ones_own_reply_nor_for_a_rejected_one(
+    setup: Flask, client: Any, form_token: Any, mailbox: Mailbox
+) -> None:
+    from moderation import comments as domain
+
+    parent = confirmed_reader(client, form_token, mailbox, setup, "gil@example.org")
+    send(setup)
+    before = len(mailbox.to("gil@example.org"))
+    own = post(client, form_token, email="GIL@example.org", parent_id=parent, body="Me again.")
+    other = post(client, form_token, email="hal@example.org", parent_id=parent, body="Nope.")
+    domain.approve(db.session.get(Comment, own["id"]), None)
+    domain.reject(db.session.get(Comment, other["id"]), None)
+    db.session.commit()
+    send(setup)
+    assert len(mailbox.to("gil@example.org")) == before
+
+
+def test_switching_from_digest_to_none_drops_what_was_held(
+    setup: Flask,
+    client: Any,
+    form_token: Any,
+    mailbox: Mailbox,
+    moderator: Moderator,
+    runner: Any,
+) -> None:
+    runner.invoke(args=["moderators", "notifications", MODERATOR_EMAIL, "digest"])
+    post(client, form_token)
+    send(setup)
+    runner.invoke(args=["moderators", "notifications", MODERATOR_EMAIL, "none"])
+    send(setup)
+    held = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.topic == "mail/new_comment")
+    ).one()
+    assert held.state == State.DROPPED
+    assert mailbox.messages == []
+
+    # Back to a mail each: what arrives now goes at once.
+    runner.invoke(args=["moderators", "notifications", MODERATOR_EMAIL, "each"])
+    post(client, form_token)
+    send(setup)
+    assert len(mailbox.messages) == 1

@@ -104,3 +104,76 @@ def test_the_no_script_form_has_the_box_too(
         context.close()
     with app.app_context():
         assert is_confirmed("noscript@example.org")
+
+
+def test_the_notification_pages_have_no_axe_violations(
+    make_app: Callable[..., Flask],
+    live_server_factory: Callable[..., Any],
+    axe_context: Any,
+    mailbox: Mailbox,
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    from moderation import comments as domain
+    from moderation.accounts import moderators
+    from moderation.notify import enqueue_mail, links, outbox
+    from moderation.notify.addresses import address_for
+
+    from .helpers import axe_violations
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = make_app(**notify_config(mailbox, webhook_receiver, PUBLIC_URL=url))
+    with app.app_context():
+        article = domain.create_article("cell-7", title="Miracle in Cell No. 7")
+        moderator = moderators.create_moderator("editor@example.com", "a long passphrase")
+        comment = domain.submit_comment(
+            article,
+            domain.Submission(
+                name="Ana", email="ana@example.org", website="", body="A *moving* film."
+            ),
+        )
+        address = address_for("ana@example.org")
+        enqueue_mail("editor@example.com", template="mail/confirm", subject="Waiting", context={})
+        enqueue_mail("x@example.org", template="mail/confirm", subject="Broken", context={})
+        db.session.commit()
+        [_, (failed_id, token)] = outbox.claim(10, lease=60)
+        outbox.record_failure(
+            failed_id, token, "The mail server answered 554", outbox.Retry(), permanent=True
+        )
+        db.session.commit()
+        secret = app.config["SECRET_KEY"]
+        action = links.action_token(secret, moderator.id, comment.id, comment.version, "approve")
+        confirm = links.address_token(secret, links.CONFIRM, address.id)
+        unsubscribe = links.address_token(secret, links.UNSUBSCRIBE, address.id)
+    live_server_factory(app, port=port)
+    page = axe_context.new_page()
+    page.set_default_timeout(10_000)
+    for path in (
+        f"/moderation/email/{action}",
+        "/moderation/email/not-a-token",
+        f"/notify/confirm/{confirm}",
+        f"/notify/unsubscribe/{unsubscribe}",
+        "/notify/unsubscribe/not-a-token",
+    ):
+        page.goto(url + path)
+        assert axe_violations(page) == [], path
+    page.goto(f"{url}/moderation/login")
+    page.get_by_label("Email").fill("editor@example.com")
+    page.get_by_label("Password").fill("a long passphrase")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{url}/moderation/")
+    for path in (
+        "/moderation/outbox",
+        "/moderation/outbox?show=failed",
+        "/moderation/outbox?show=sent",
+        "/moderation/notifications",
+    ):
+        assert page.goto(url + path).ok, path
+        assert axe_violations(page) == [], path
+    # The choice saved through the page itself.
+    page.get_by_label("a digest of the new comments").check()
+    page.get_by_label("A digest at most every").fill("30")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your notifications are saved.")).to_be_visible()
+    assert axe_violations(page) == []
+    page.close()

@@ -171,3 +171,25 @@ def test_adding_an_address_twice_keeps_one_row(app: Flask) -> None:
     db.session.commit()
     assert first.id == second.id
     assert not is_confirmed("bo\x00@example.org")
+
+
+def test_sent_messages_are_deleted_after_the_keeping_time(app: Flask) -> None:
+    for n in range(3):
+        enqueue_mail(f"r{n}@example.org", template="mail/t", subject="s")
+    db.session.commit()
+    claimed = outbox.claim(10, lease=60)
+    sent, failed, fresh = claimed
+    outbox.record_sent(*sent)
+    outbox.record_failure(*failed, "refused", outbox.Retry(), permanent=True)
+    outbox.record_sent(*fresh)
+    old = utcnow() - timedelta(days=31)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([sent[0], failed[0]]))
+        .values(sent_at=old, created_at=old)
+    )
+    db.session.commit()
+    assert outbox.purge(30) == 1
+    db.session.commit()
+    left = {m.id: m.state for m in all_messages()}
+    assert left == {failed[0]: State.FAILED, fresh[0]: State.SENT}

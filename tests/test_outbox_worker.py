@@ -64,7 +64,8 @@ def test_a_rolled_back_comment_sends_nothing(
     good = check_token(app.config["SECRET_KEY"], form_token(), ARTICLE_ID, min_age=0, max_age=60)
     submission = domain.Submission(name="Ada", email="ada@example.org", website="", body="Hi")
     domain.post_comment(ARTICLE_ID, submission, good, domain.PostingRules())
-    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+    # One event, written with the comment; the worker would make it two messages.
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
     db.session.rollback()
     assert send(app).claimed == 0
     assert mailbox.messages == [] and webhook_receiver.deliveries == []
@@ -119,7 +120,7 @@ def test_mail_server_down_retries_then_fails_while_readers_post_as_usual(
     mailbox.restart()
     send(app)
     assert len(mailbox.messages) == 1
-    assert states()["sent"] == 2  # the mail and the webhook
+    assert states()["sent"] == 3  # the event, the mail and the webhook
 
 
 def test_a_mail_server_that_refuses_the_recipient_fails_at_once(
@@ -261,3 +262,103 @@ def test_two_workers_send_each_message_exactly_once(
     outputs = [log.read_text() for log in logs]
     sent = [int(out.split("Outbox: ")[1].split(" sent")[0]) for out in outputs]
     assert sum(sent) == count and min(sent) > 0, outputs
+
+
+def test_the_outbox_commands_send_list_and_send_again(
+    app: Flask,
+    article: Any,
+    moderator: Moderator,
+    client: Any,
+    form_token: Any,
+    mailbox: Mailbox,
+    runner: Any,
+    logged_in: Auth,
+) -> None:
+    mailbox.stop()
+    post_comment(client, form_token())
+    for _ in range(3):
+        result = runner.invoke(args=["outbox", "send"])
+        assert result.exit_code == 0, result.output
+    assert "1 failed" in result.output
+    listed = runner.invoke(args=["outbox", "list"])
+    assert MODERATOR_EMAIL in listed.output and "could not be reached" in listed.output
+    failed_id = int(listed.output.split("\t")[0])
+    assert runner.invoke(args=["outbox", "retry", "999"]).exit_code == 1
+    again = runner.invoke(args=["outbox", "retry", str(failed_id)])
+    assert again.exit_code == 0 and "1 message(s) will be sent again" in again.output
+    mailbox.restart()
+    sent = runner.invoke(args=["outbox", "send"])
+    assert "1 sent" in sent.output
+    assert len(mailbox.messages) == 1
+    # The sent tab lists the event too, and what it became.
+    page = client.get("/moderation/outbox?show=sent")
+    assert "comment.posted #1" in page.text
+    assert "New comment by Ada Reader" in page.text
+    assert "comment.created" in page.text
+
+
+def test_outbox_run_sends_as_messages_arrive_and_stops_on_sigterm(
+    app: Flask, moderator: Moderator, mailbox: Mailbox, tmp_path: Path
+) -> None:
+    env = _worker_env(app, host="127.0.0.1", port=str(mailbox.port))
+    env["MODERATION_OUTBOX_POLL_SECONDS"] = "0.2"
+    log = tmp_path / "run.log"
+    process = _flask(env, "run", log=log)
+    try:
+        for n in range(3):
+            enqueue_mail(
+                MODERATOR_EMAIL,
+                template="mail/confirm",
+                subject=f"Loop {n}",
+                context={
+                    "token": "t",
+                    "article_title": "A",
+                    "article_url": "",
+                    "article_id": "a",
+                    "max_age_days": 7,
+                },
+            )
+            db.session.commit()
+            mailbox.wait_for(n + 1, timeout=30)
+            assert len(mailbox.messages) == n + 1, log.read_text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0, log.read_text()
+    assert "Stopped." in log.read_text()
+    assert [m["Subject"] for m in mailbox.messages] == ["Loop 0", "Loop 1", "Loop 2"]
+
+
+def test_an_event_whose_claim_ran_out_is_expanded_by_one_worker_only(
+    app: Flask,
+    article: Any,
+    moderator: Moderator,
+    client: Any,
+    form_token: Any,
+    mailbox: Mailbox,
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    from moderation.notify import outbox
+
+    post_comment(client, form_token())
+    [(event_id, first)] = outbox.claim(10, lease=60)
+    db.session.commit()
+    # The first worker stalls past its lease; a second one claims the event and expands it.
+    db.session.execute(update(OutboxMessage).values(claimed_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    send(app)
+    assert len(mailbox.messages) == 1
+    # The first worker wakes up and expands it too: its result is not recorded.
+    late_round = worker.Round()
+    from moderation.notify.mail import Mailer
+    from moderation.notify.settings import current
+
+    def late() -> None:
+        with app.app_context():
+            worker._send_one(app, current(), Mailer(current()), event_id, first, late_round)
+            db.session.remove()
+
+    contextvars.Context().run(late)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
+    send(app)
+    assert len(mailbox.messages) == 1 and len(webhook_receiver.deliveries) == 1

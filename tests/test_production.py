@@ -42,18 +42,30 @@ def test_the_access_log_keeps_no_dashboard_query_string(tmp_path: Path) -> None:
         assert search.status == 302
         login = client.request("/moderation/login?next=%2Fmoderation%2F%3Fq%3Dsecret.person")
         assert login.status == 200
+        link = client.request("/notify/confirm/SECRETLINKTOKEN.abc")
+        assert link.status == 400
+        one_click = client.request("/moderation/email/SECRETACTIONTOKEN")
+        assert one_click.status == 400
         widget = client.request(
             "/embed.js?from=public-page",
             headers={"Referer": f"{server.url}/moderation/?q=secret.referrer%40private.example"},
         )
         assert widget.status == 200
         log = wait_for_lines(
-            server.access_log, "/embed.js?from", "/moderation/ HTTP", "/login HTTP"
+            server.access_log,
+            "/embed.js?from",
+            "/moderation/ HTTP",
+            "/login HTTP",
+            "/notify/confirm/",
+            "/moderation/email/",
         )
     finally:
         server.stop()
 
     assert "secret" not in log
+    assert "SECRET" not in log  # a token from a mail is as good as its link
+    assert '"GET /notify/confirm/[token] HTTP/1.1" 400' in log
+    assert '"GET /moderation/email/[token] HTTP/1.1" 400' in log
     assert '"GET /moderation/ HTTP/1.1" 302' in log
     assert '"GET /moderation/login HTTP/1.1" 200' in log
     # Elsewhere the query string stays: it is the blogs' business, not a moderator's.

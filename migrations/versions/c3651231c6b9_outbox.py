@@ -38,7 +38,7 @@ def upgrade():
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uid', sa.String(length=40), nullable=False),
-    sa.Column('channel', sa.Enum('mail', 'webhook', name='outbox_channel', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('channel', sa.Enum('mail', 'webhook', 'event', name='outbox_channel', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('recipient', sa.String(length=2000), nullable=False),
     sa.Column('topic', sa.String(length=100), nullable=False),
     sa.Column('payload', sa.Text(), nullable=False),

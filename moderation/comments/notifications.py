@@ -23,10 +23,9 @@ from ..core.exceptions import ConflictError, DomainError, Forbidden, LinkUsed, N
 from ..core.text import normalize_email, safe_link
 from ..notify import CONFIRMATION, MODERATOR, READER, enqueue_mail, enqueue_webhook
 from ..notify.addresses import address_for, find_address, may_mail, needs_confirmation
-from ..notify.links import CONFIRM, ActionLink, action_token, address_token, read_action
-from ..notify.mail import html_to_text
-from ..notify.models import Frequency
-from ..notify.preferences import preferences_of
+from ..notify.links import CONFIRM, MODERATOR_ACTIONS, ActionLink, address_token, read_action
+from ..notify.models import Frequency, NotificationPreference
+from ..notify.outbox import enqueue_event, expands
 from ..notify.settings import current
 from .actions import STATUS_FOR
 from .models import Comment, SpentToken, Status
@@ -34,18 +33,16 @@ from .reading import public_comment
 
 log = logging.getLogger(__name__)
 
-EMAIL_ACTIONS = ("approve", "reject", "spam")
 WEBHOOK_EVENTS = {
     Status.APPROVED: "comment.approved",
     Status.REJECTED: "comment.rejected",
     Status.SPAM: "comment.spam",
 }
-EXCERPT = 300
 
 
 def _comment_context(comment: Comment) -> dict[str, Any]:
-    """What a mail says of a comment: its sanitized HTML and the text of it, never the
-    raw markup."""
+    """What a mail says of a comment: its sanitized HTML, never the raw markup (the
+    worker adds the text of it, see ``notify.compose``)."""
     article = comment.article
     parent = comment.parent
     return {
@@ -59,14 +56,13 @@ def _comment_context(comment: Comment) -> dict[str, Any]:
         "email": comment.email,
         "website": safe_link(comment.website),
         "html": comment.html,
-        "text": html_to_text(comment.html),
         "held_reason": comment.held_reason,
         "created_at": comment.created_at.isoformat(timespec="minutes"),
         "parent": (
             {
                 "id": parent.id,
                 "author": parent.author_name,
-                "text": html_to_text(parent.html)[:EXCERPT],
+                "html": parent.html,
             }
             if parent is not None
             else None
@@ -98,35 +94,27 @@ def _webhooks(comment: Comment, event_type: str) -> None:
 
 
 def _tell_moderators(comment: Comment) -> None:
-    settings = current()
-    moderators = list(
-        db.session.scalars(
-            select(Moderator).where(Moderator.active.is_(True)).order_by(Moderator.id)
-        )
-    )
-    if not moderators:
+    """A mail for each active moderator who wants one, or a notice held for their digest;
+    the worker signs the one-click links when it sends them."""
+    moderators = db.session.execute(
+        select(Moderator.id, Moderator.email, NotificationPreference.frequency)
+        .outerjoin(NotificationPreference, NotificationPreference.moderator_id == Moderator.id)
+        .where(Moderator.active.is_(True))
+        .order_by(Moderator.id)
+    ).all()
+    wanted = [(i, e, f) for i, e, f in moderators if f != Frequency.NONE]
+    if not wanted:
         return
-    choices = preferences_of([m.id for m in moderators])
     context = _comment_context(comment)
-    title = context["article_title"]
-    subject = f"New comment by {comment.author_name} on {title}"
-    for moderator in moderators:
-        choice = choices[moderator.id]
-        if choice.frequency == Frequency.NONE:
-            continue
-        tokens = {
-            action: action_token(
-                settings.secret_key, moderator.id, comment.id, comment.version, action
-            )
-            for action in EMAIL_ACTIONS
-        }
+    subject = f"New comment by {comment.author_name} on {context['article_title']}"
+    for moderator_id, email, frequency in wanted:
         enqueue_mail(
-            moderator.email,
+            email,
             template="mail/new_comment",
             subject=subject,
-            context={**context, "tokens": tokens},
+            context={**context, "moderator_id": moderator_id},
             audience=MODERATOR,
-            hold_for_moderator=moderator.id if choice.frequency == Frequency.DIGEST else None,
+            hold_for_moderator=moderator_id if frequency == Frequency.DIGEST else None,
         )
 
 
@@ -158,15 +146,30 @@ def _ask_for_confirmation(comment: Comment) -> None:
         log.info("Confirmation requested for address #%d", address.id)
 
 
+POSTED = "comment.posted"
+
+
 def comment_posted(comment: Comment, *, wants_replies: bool = False) -> None:
-    """A reader's comment was stored: tell the moderators (pending ones only), the
-    webhooks, and ask the reader to confirm their address if they want replies."""
-    if comment.status != Status.PENDING:
+    """A reader's comment was stored (pending, or published at once): one event in the
+    outbox, in the same transaction. The worker expands it (``expand_posted``) into the
+    moderators' mails, the webhooks and, if the reader ticked the box (``wants_replies``),
+    the confirmation request. A comment the spam rules caught tells nobody."""
+    if comment.status == Status.SPAM:
         return
-    comment.notify_replies = wants_replies
-    _tell_moderators(comment)
+    enqueue_event(POSTED, {"comment_id": comment.id, "wants_replies": wants_replies})
+
+
+@expands(POSTED)
+def expand_posted(data: dict[str, Any]) -> None:
+    """Tell the moderators (while the comment still waits), the webhooks, and ask the
+    reader to confirm their address if they want replies."""
+    comment = db.session.get(Comment, data.get("comment_id"))
+    if comment is None:  # deleted meanwhile: nothing left to tell
+        return
+    if comment.status == Status.PENDING:
+        _tell_moderators(comment)
     _webhooks(comment, "comment.created")
-    if wants_replies:
+    if data.get("wants_replies") and comment.status != Status.SPAM:
         _ask_for_confirmation(comment)
 
 
@@ -244,7 +247,7 @@ def read_email_action(token: str) -> EmailAction:
     """
     settings = current()
     link = read_action(settings.secret_key, token, settings.link_max_age)
-    if link.action not in EMAIL_ACTIONS:
+    if link.action not in MODERATOR_ACTIONS:
         raise DomainError("This link is not valid: it may be incomplete or altered.")
     if db.session.get(SpentToken, link.nonce) is not None:
         raise LinkUsed("This link was used already: each link works once.")

@@ -149,7 +149,7 @@ def post_comment(
         comment.notify_replies = submission.notify
         publish_trusted(comment)
     spend_token(token)
-    comment_posted(comment, wants_replies=submission.notify)
+    comment_posted(comment, wants_replies=comment.notify_replies)
     return Posted(comment, verdict)
 
 
@@ -225,6 +225,7 @@ def submit_comment(
         spam_score=score.probability if score is not None and score.known else None,
         spam_tokens=score.why() if score is not None and score.known else "",
         remote_addr=remote_addr,
+        notify_replies=submission.notify,
     )
     db.session.add(comment)
     db.session.flush()

@@ -3,6 +3,7 @@ confirmation or unsubscription), carries no email, and expires where it should."
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,22 @@ CONFIRM = "confirm-address"
 UNSUBSCRIBE = "unsubscribe"
 INVITATION = "invitation"
 PURPOSES = (ACTION, CONFIRM, UNSUBSCRIBE, INVITATION)
+# What a one-click link in a moderator's mail may do.
+MODERATOR_ACTIONS = ("approve", "reject", "spam")
+
+
+# The addresses of the links in mails (their last segment is the token): what the
+# access logs write of them.
+LINK_PATHS = re.compile(
+    r"(/moderation/email/|/moderation/invitation/|/notify/(?:confirm|unsubscribe)/)[^/?#\s\"']+"
+)
+REDACTED = "[token]"
+
+
+def redact_tokens(text: str) -> str:
+    """``text`` (a request line, a URL, a log message) with every mail link's token
+    replaced: a token is as good as the link, so it never reaches a log."""
+    return LINK_PATHS.sub(lambda match: match.group(1) + REDACTED, text)
 
 
 class LinkError(Exception):

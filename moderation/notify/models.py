@@ -27,6 +27,9 @@ def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
 class Channel(enum.StrEnum):
     MAIL = "mail"
     WEBHOOK = "webhook"
+    # Something happened (a comment was posted): the worker turns it into the mails and
+    # webhooks it causes, in one transaction, so the request that wrote it stays cheap.
+    EVENT = "event"
 
 
 class State(enum.StrEnum):
@@ -64,7 +67,7 @@ class OutboxMessage(Model):
     # receiver can drop a repeat.
     uid: Mapped[str] = mapped_column(String(40), unique=True)
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "outbox_channel"))
-    # An email address, or the webhook's URL.
+    # An email address, the webhook's URL, or "" for an event.
     recipient: Mapped[str] = mapped_column(String(RECIPIENT_MAX))
     # What the message is (``mail/new_comment``, ``comment.approved``…), for people.
     topic: Mapped[str] = mapped_column(String(100))

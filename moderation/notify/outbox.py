@@ -17,12 +17,12 @@ import json
 import logging
 import random
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from ..core.database import db, insert_unless_present, utcnow
 from .models import Channel, OutboxMessage, State
@@ -93,6 +93,31 @@ def enqueue_webhook(url: str, event_type: str, data: Mapping[str, Any]) -> bool:
     """
     body = {"type": event_type, "timestamp": _iso(utcnow()), "data": dict(data)}
     return _enqueue(Channel.WEBHOOK, url, event_type, body)
+
+
+# What turns an event into messages, by topic; the areas that write events register theirs
+# (``comments.notifications``), so the worker runs them without depending on those areas.
+Expander = Callable[[dict[str, Any]], None]
+EXPANDERS: dict[str, Expander] = {}
+
+
+def expands(topic: str) -> Callable[[Expander], Expander]:
+    """Register the function that turns ``topic`` events into mails and webhooks (it
+    enqueues them; the worker commits them with the event's own "done")."""
+
+    def register(function: Expander) -> Expander:
+        EXPANDERS[topic] = function
+        return function
+
+    return register
+
+
+def enqueue_event(topic: str, data: Mapping[str, Any]) -> bool:
+    """Write an event (``topic``, with ``data``) into the outbox, in the caller's
+    transaction: one cheap row; the worker expands it into the messages it causes."""
+    if topic not in EXPANDERS:
+        raise ValueError(f"no expander for {topic!r}")
+    return _enqueue(Channel.EVENT, "", topic, dict(data))
 
 
 def _enqueue(
@@ -169,6 +194,8 @@ def describe(message: OutboxMessage) -> str:
     data = payload(message)
     if message.channel == Channel.MAIL:
         return str(data.get("subject", message.topic))
+    if message.channel == Channel.EVENT:
+        return message.topic + "".join(f" #{v}" for k, v in data.items() if k.endswith("_id"))
     return str(data.get("type", message.topic))
 
 
@@ -288,6 +315,21 @@ def send_again(message_id: int) -> OutboxMessage | None:
     message.next_attempt_at = utcnow()
     db.session.flush()
     return message
+
+
+def purge(keep_days: int) -> int:
+    """Delete the messages sent (or dropped) more than ``keep_days`` ago, events
+    included; failed and waiting ones stay. Returns how many went."""
+    cutoff = utcnow() - timedelta(days=keep_days)
+    result = db.session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.state.in_([State.SENT, State.DROPPED]),
+            func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at) < cutoff,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def state_counts() -> dict[State, int]:

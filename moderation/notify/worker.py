@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from flask import Flask, render_template
 from sqlalchemy import event
@@ -21,15 +23,27 @@ from sqlalchemy.orm import Session
 
 from ..core.database import db
 from .addresses import find_address, may_mail
+from .compose import prepare
 from .links import UNSUBSCRIBE, address_token
 from .mail import DeliveryError, Mailer, build_message
 from .models import Channel, OutboxMessage, State
-from .outbox import READER, WRITTEN, claim, payload, record_dropped, record_failure, record_sent
+from .outbox import (
+    EXPANDERS,
+    READER,
+    WRITTEN,
+    claim,
+    payload,
+    purge,
+    record_dropped,
+    record_failure,
+    record_sent,
+)
 from .preferences import send_digests
 from .settings import NotifySettings, current
 from .webhooks import deliver
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Messages claimed per round; each is held (leased) long enough for all of them to time
 # out one after the other, and a minute more.
@@ -45,6 +59,7 @@ class Round:
     failed: int = 0
     dropped: int = 0
     digests: int = 0
+    expanded: int = 0
     claimed: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -61,27 +76,58 @@ def lease_seconds(settings: NotifySettings, batch: int = BATCH) -> float:
 
 def send_due(app: Flask, *, batch: int = BATCH, console: IO[str] | None = None) -> Round:
     """One round: write the digests that are due, then claim and send up to ``batch``
-    messages. Each result is committed as soon as it is known."""
+    messages (and, when some were events, the messages they became). Each result is
+    committed as soon as it is known."""
     result = Round()
     with app.app_context():
         settings = current()
-        try:
-            result.digests = send_digests()
-            db.session.commit()
-            claimed = claim(batch, lease_seconds(settings, batch))
-            db.session.commit()
-        except SQLAlchemyError:
-            db.session.rollback()
-            raise
-        result.claimed = len(claimed)
         mailer = Mailer(settings, console)
         try:
-            for message_id, token in claimed:
-                _send_one(app, settings, mailer, message_id, token, result)
+            _purge_now_and_then(app)
+            result.digests = _commit(send_digests)
+            for _ in range(EXPANSION_ROUNDS):
+                claimed = _commit(lambda: claim(batch, lease_seconds(settings, batch)))
+                result.claimed += len(claimed)
+                expanded = result.expanded
+                for message_id, token in claimed:
+                    _send_one(app, settings, mailer, message_id, token, result)
+                if result.expanded == expanded:
+                    break
         finally:
             mailer.close()
             db.session.remove()
     return result
+
+
+# Old sent messages are deleted at most this often (seconds), by each process.
+PURGE_INTERVAL = 600.0
+_last_purge: dict[int, float] = {}
+
+
+def _purge_now_and_then(app: Flask) -> None:
+    now = time.monotonic()
+    if now - _last_purge.get(id(app), -PURGE_INTERVAL) < PURGE_INTERVAL:
+        return
+    _last_purge[id(app)] = now
+    deleted = _commit(lambda: purge(app.config["OUTBOX_KEEP_DAYS"]))
+    if deleted:
+        log.info(
+            "Deleted %d sent message(s) older than %d days", deleted, app.config["OUTBOX_KEEP_DAYS"]
+        )
+
+
+# A round sends what its events became too, down to this many claims.
+EXPANSION_ROUNDS = 3
+
+
+def _commit(work: Callable[[], T]) -> T:
+    try:
+        value = work()
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        raise
+    return value
 
 
 def _send_one(
@@ -104,6 +150,9 @@ def _send_one(
                 result.dropped += 1
                 log.info("Outbox #%d (%s) dropped: %s", message_id, message.topic, reason)
                 return
+        elif message.channel == Channel.EVENT:
+            _expand(message)
+            result.expanded += 1
         else:
             _send_webhook(settings, message)
     except DeliveryError as exc:
@@ -115,10 +164,19 @@ def _send_one(
         log.exception("Outbox #%d could not be prepared", message_id)
         _failed(message_id, token, f"Could not be prepared: {type(exc).__name__}", settings, result)
         return
-    record_sent(message_id, token)
+    channel, topic = message.channel, message.topic
+    if not record_sent(message_id, token):
+        # The claim ran out and another worker holds the message now: what this one
+        # expanded is dropped, so an event never becomes its messages twice.
+        db.session.rollback()
+        log.warning("Outbox #%d (%s): the claim ran out before the result", message_id, topic)
+        return
     db.session.commit()
+    if channel == Channel.EVENT:
+        log.info("Outbox #%d (%s) expanded", message_id, topic)
+        return
     result.sent += 1
-    log.info("Outbox #%d (%s) sent", message_id, message.topic)
+    log.info("Outbox #%d (%s) sent", message_id, topic)
 
 
 def _failed(
@@ -166,7 +224,8 @@ def _send_mail(
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
             extra["unsubscribe_url"] = unsubscribe
         # Each value by name, and all of them as ``mail`` (for the templates' macros).
-        context = {**data.get("context", {}), **extra, "subject": data["subject"]}
+        context = prepare(data.get("context", {}), settings.secret_key, base)
+        context.update(extra, subject=data["subject"])
         context["mail"] = dict(context)
         text = render_template(f"{data['template']}.txt", **context)
         html = render_template(f"{data['template']}.html", **context)
@@ -182,6 +241,15 @@ def _send_mail(
         )
     )
     return None
+
+
+def _expand(message: OutboxMessage) -> None:
+    """An event becomes its mails and webhooks, committed with the event's "sent"."""
+    expander = EXPANDERS.get(message.topic)
+    if expander is None:
+        raise DeliveryError(f"Nothing expands {message.topic!r} events in this process")
+    expander(payload(message))
+    db.session.flush()
 
 
 def _send_webhook(settings: NotifySettings, message: OutboxMessage) -> None:
