@@ -153,3 +153,10 @@ def test_bad_invitations_are_refused(
     old = serializer.dumps({"email": "late@example.com", "role": "moderator", "by": moderator.id})
     expired = app.test_client().get(f"/moderation/invitation/{old}")
     assert expired.status_code == 400 and "expired" in expired.text
+
+
+def test_an_invitation_token_never_reaches_a_log() -> None:
+    from moderation.notify.links import redact_tokens
+
+    line = '"GET /moderation/invitation/eyJlbWFpbCI6.aw8Ppg.2hn5vPau HTTP/1.1" 200'
+    assert redact_tokens(line) == '"GET /moderation/invitation/[token] HTTP/1.1" 200'

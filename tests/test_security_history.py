@@ -512,7 +512,7 @@ PATTERNS: dict[tuple[str, str], Callable[[], re.Pattern[str]]] = {
     ),
     (
         "moderation/notify/links.py",
-        r"""(/moderation/email/|/notify/(?:confirm|unsubscribe)/)[^/?#\s\"']+""",
+        r"""(/moderation/email/|/moderation/invitation/|/notify/(?:confirm|unsubscribe)/)[^/?#\s\"']+""",
     ): _pattern("moderation.notify.links", "LINK_PATHS"),
 }
 
