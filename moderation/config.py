@@ -262,8 +262,10 @@ SETTINGS: dict[str, Setting] = {
     "AUTO_CREATE_ARTICLES": Setting(parse_bool, True),
     # Replies nest at most this deep (1 = no replies to replies).
     "MAX_THREAD_DEPTH": Setting(whole_number(1, 20), 3),
-    # Rate limits per client address: comment posts, dashboard login attempts.
+    # Rate limits per client address: stored comments, every attempt to post (refused
+    # ones too), dashboard login attempts.
     "POST_RATE_LIMIT": Setting(rate_limit, "5 per minute;30 per hour"),
+    "POST_ATTEMPT_LIMIT": Setting(rate_limit, "30 per minute;300 per hour"),
     "LOGIN_RATE_LIMIT": Setting(rate_limit, "10 per minute"),
     # Failed dashboard logins per account (the email typed), from any address.
     "LOGIN_ACCOUNT_RATE_LIMIT": Setting(rate_limit, "5 per minute"),

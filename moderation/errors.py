@@ -112,7 +112,12 @@ def error_response(
             ),
             mimetype="text/html",
         )
-        response.headers["Content-Security-Policy"] = error_page_csp()
+        if template == PAGE_TEMPLATES["/moderation/"]:
+            # The dashboard's own policy (never framed), not the error pages' default,
+            # which lets the blogs frame /embed errors.
+            dashboard_headers(response)
+        else:
+            response.headers["Content-Security-Policy"] = error_page_csp()
     response.status_code = status
     return response
 
@@ -143,7 +148,8 @@ def http_error_response(error: HTTPException, template: str | None = None) -> Re
     # Werkzeug's own descriptions are fine for most codes; ours read better for these.
     message = MESSAGES.get(status) if status in (405, 413, 500) else None
     if status == 429:
-        message = wait_message()
+        # A limit counted by the view says itself how long to wait.
+        message = error.description if getattr(error, "retry_after", None) else wait_message()
     response = error_response(status, message or error.description, template=template)
     if template == PAGE_TEMPLATES["/moderation/"]:
         dashboard_headers(response)

@@ -24,7 +24,7 @@ from werkzeug.test import TestResponse
 
 from moderation import comments as domain
 from moderation import create_app
-from moderation.accounts.models import Moderator
+from moderation.accounts.models import Moderator, Role
 from moderation.accounts.passwords import hash_password
 from moderation.comments.models import Article, Comment, Status
 from moderation.comments.tokens import issue_token
@@ -253,9 +253,18 @@ def password_hash(password: str) -> str:
 @pytest.fixture
 def make_moderator(app: Flask) -> Callable[..., Moderator]:
     def factory(
-        email: str = "mod@example.com", password: str = "correct horse battery", active: bool = True
+        email: str = "mod@example.com",
+        password: str = "correct horse battery",
+        active: bool = True,
+        role: Role | None = None,
     ) -> Moderator:
-        moderator = Moderator(email=email, password_hash=password_hash(password), active=active)
+        """A moderator; the first one is an owner, as ``create_moderator`` makes it."""
+        if role is None:
+            first = db.session.scalar(db.select(Moderator.id).limit(1)) is None
+            role = Role.OWNER if first else Role.MODERATOR
+        moderator = Moderator(
+            email=email, password_hash=password_hash(password), active=active, role=role
+        )
         db.session.add(moderator)
         db.session.commit()
         return moderator

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.test import TestResponse
 
+# Each post says something new unless a test chooses the text: the same text from the
+# same address on the same article within a day is refused as a duplicate.
+_posts = itertools.count(1)
+
 
 def post_comment(
     client: FlaskClient, token: str, article_id: str = "a-film-review", **fields: Any
@@ -19,7 +24,7 @@ def post_comment(
     data: dict[str, Any] = {
         "name": "Ada Reader",
         "email": "ada@example.org",
-        "body": "What a film.",
+        "body": f"What a film. ({next(_posts)})",
         "token": token,
     }
     data.update(fields)

@@ -15,6 +15,8 @@ from moderation.accounts.models import Moderator
 from moderation.comments.models import Comment, Status
 from moderation.extensions import db
 
+from .conftest import ARTICLE_ID
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -169,3 +171,66 @@ def test_make_run_checks_the_port_and_prints_the_summary_before_serving() -> Non
     assert "--check-port --host 127.0.0.9 --port 8765" in lines[setup]
     assert "--host 127.0.0.9 --port 8765" in lines[serve]
     assert setup < serve
+
+
+def test_comments_approve_every_pending_comment_of_an_article(
+    runner: FlaskCliRunner, make_comment: Callable[..., Comment]
+) -> None:
+    waiting = [make_comment(), make_comment()]
+    spam = make_comment(Status.SPAM)
+    result = runner.invoke(args=["comments", "approve", "--article", ARTICLE_ID, "--all-pending"])
+    assert result.exit_code == 0, result.output
+    for comment in waiting:
+        assert f"Comment #{comment.id} is now approved." in result.output
+        assert db.session.get(Comment, comment.id).status == Status.APPROVED  # type: ignore[union-attr]
+    assert db.session.get(Comment, spam.id).status == Status.SPAM  # type: ignore[union-attr]
+    again = runner.invoke(args=["comments", "spam", "--article", ARTICLE_ID, "--all-pending"])
+    assert again.exit_code == 0 and "No comment to change." in again.output
+
+
+def test_comments_commands_take_several_ids_and_refuse_odd_mixes(
+    runner: FlaskCliRunner, make_comment: Callable[..., Comment]
+) -> None:
+    a, b = make_comment(), make_comment()
+    result = runner.invoke(args=["comments", "reject", str(a.id), str(b.id)])
+    assert result.exit_code == 0
+    assert {db.session.get(Comment, c.id).status for c in (a, b)} == {Status.REJECTED}  # type: ignore[union-attr]
+    for args, message in [
+        (["comments", "approve"], "Name the comments"),
+        (["comments", "approve", "--all-pending"], "--all-pending takes --article"),
+        (["comments", "approve", "--article", ARTICLE_ID], "--article goes with --all-pending"),
+        (["comments", "approve", "--article", "no-such", "--all-pending"], "No article"),
+    ]:
+        refused = runner.invoke(args=args)
+        assert refused.exit_code == 1 and message in refused.output, args
+
+
+def test_the_first_moderator_is_an_owner(runner: FlaskCliRunner) -> None:
+    from moderation.accounts.models import Moderator, Role
+
+    for email in ("first@example.com", "second@example.com"):
+        result = runner.invoke(
+            args=["moderators", "create", email, "--password-stdin"], input="a long passphrase\n"
+        )
+        assert result.exit_code == 0, result.output
+    roles = dict(db.session.execute(db.select(Moderator.email, Moderator.role)).all())
+    assert roles == {"first@example.com": Role.OWNER, "second@example.com": Role.MODERATOR}
+
+
+def test_moderators_role_changes_a_role_but_keeps_the_last_owner(runner: FlaskCliRunner) -> None:
+    from moderation.accounts.models import Role
+
+    for email in ("first@example.com", "second@example.com"):
+        runner.invoke(
+            args=["moderators", "create", email, "--password-stdin"], input="a long passphrase\n"
+        )
+    refused = runner.invoke(args=["moderators", "role", "first@example.com", "moderator"])
+    assert refused.exit_code == 1 and "last active owner" in refused.output
+    done = runner.invoke(args=["moderators", "role", "second@example.com", "owner"])
+    assert done.exit_code == 0 and "is now owner" in done.output
+    listing = runner.invoke(args=["moderators", "list"]).output
+    assert "second@example.com\towner\tactive" in listing
+    assert (
+        db.session.scalar(db.select(Moderator.role).where(Moderator.email == "second@example.com"))
+        == Role.OWNER
+    )

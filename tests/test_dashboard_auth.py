@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from moderation.accounts import moderators
-from moderation.accounts.models import Moderator
+from moderation.accounts.models import Moderator, Role
 from moderation.extensions import db
 
 from .conftest import MODERATOR_EMAIL, MODERATOR_PASSWORD, Auth, csrf_from
@@ -154,6 +154,8 @@ def test_disabling_ends_an_open_session(
     # No app context held across requests here: each request loads the moderator anew.
     app, auth = _logged_in_without_context(make_app, make_moderator)
     with app.app_context():
+        # Another owner, since the last active one cannot be disabled.
+        make_moderator("second.owner@example.com", role=Role.OWNER)
         moderators.disable_moderator(MODERATOR_EMAIL)
         db.session.commit()
     response = auth.client.get("/moderation/")

@@ -103,7 +103,8 @@ def test_an_unknown_dashboard_address_gets_the_dashboards_own_page(logged_in: Au
 def test_a_429_says_how_long_to_wait(
     make_app: Callable[..., Flask], form_token: Callable[..., str]
 ) -> None:
-    app = make_app(RATELIMIT_ENABLED=True, POST_RATE_LIMIT="1 per minute")
+    # Refused attempts count against the attempt limit (stored comments against the other).
+    app = make_app(RATELIMIT_ENABLED=True, POST_ATTEMPT_LIMIT="1 per minute")
     client = app.test_client()
     client.post(API, json={})
     refused = client.post(API, json={})

@@ -9,7 +9,7 @@ from flask.testing import FlaskCliRunner
 
 from moderation import create_app
 from moderation.accounts import moderators
-from moderation.accounts.models import Moderator
+from moderation.accounts.models import Moderator, Role
 from moderation.accounts.moderators import authenticate, find_moderator
 from moderation.accounts.passwords import hash_password
 from moderation.comments import DomainError
@@ -65,7 +65,7 @@ def test_short_passwords_are_refused(app: Flask) -> None:
 def test_disabled_moderator_cannot_authenticate_and_can_be_enabled_again(
     make_moderator: Callable[..., Moderator],
 ) -> None:
-    make_moderator("editor@example.com", "a long passphrase")
+    make_moderator("editor@example.com", "a long passphrase", role=Role.MODERATOR)
     moderators.disable_moderator("Editor@example.com")
     db.session.commit()
     assert authenticate("editor@example.com", "a long passphrase") is None
@@ -144,8 +144,8 @@ def test_list_and_disable(runner: FlaskCliRunner, make_moderator: Callable[..., 
     assert "Moderator second@example.com is now disabled." in result.output
     lines = runner.invoke(args=["moderators", "list"]).output.splitlines()
     assert lines == [
-        "first@example.com\tactive\tnever logged in",
-        "second@example.com\tdisabled\tnever logged in",
+        "first@example.com\towner\tactive\tnever logged in",
+        "second@example.com\tmoderator\tdisabled\tnever logged in",
     ]
     result = runner.invoke(args=["moderators", "disable", "third@example.com"])
     assert result.exit_code == 1 and "There is no moderator third@example.com." in result.output

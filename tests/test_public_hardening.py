@@ -135,7 +135,7 @@ def test_blocklist_as_a_plain_string(
         flagged = post_comment(client, form_token(), body="Casino night!")
         assert db.session.get(Comment, plain.json["id"]).held_reason == ""  # type: ignore[union-attr]
         reason = db.session.get(Comment, flagged.json["id"]).held_reason  # type: ignore[union-attr]
-        assert reason == "contains blocked term 'casino'"
+        assert reason == "matched word 'casino' in the text (rule #1)"
 
 
 def test_simultaneous_first_comments_on_a_new_article_all_land(

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -170,9 +171,10 @@ def _post_all_at_once(port: int, tokens: list[str]) -> list[int]:
     one: all bodies are sent but their last byte, which keeps each worker that accepted a
     connection waiting for it; then every last byte goes out."""
     requests = []
-    for token in tokens:
+    for n, token in enumerate(tokens):
+        text = f"What a film. ({n})"  # the same text twice would be refused as a copy
         body = json.dumps(
-            {"name": "Ada", "email": "ada@example.org", "body": "What a film.", "token": token}
+            {"name": "Ada", "email": "ada@example.org", "body": text, "token": token}
         ).encode()
         head = (
             f"POST /api/articles/{ARTICLE_ID}/comments HTTP/1.1\r\n"
@@ -226,3 +228,57 @@ def test_four_workers_share_the_post_limit(
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Comment)) == 5
     assert "rate limits in database" in server.log.read_text()
+
+
+# --- stored comments and attempts: two limits ---------------------------------------
+
+
+def _post(client: Any, token: str, **fields: Any) -> int:
+    from .helpers import post_comment
+
+    return post_comment(client, token, **fields).status_code
+
+
+def test_refused_posts_do_not_use_up_the_comment_limit(
+    make_app: Callable[..., Flask], form_token: Callable[..., str]
+) -> None:
+    """A reader who mistypes their email four times can still post: only stored comments
+    count against POST_RATE_LIMIT."""
+    app = make_app(RATELIMIT_ENABLED=True, POST_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    with app.app_context():
+        domain.create_article(ARTICLE_ID, title="A film review")
+        db.session.commit()
+        mistakes = [_post(client, form_token(), email="ada@example") for _ in range(4)]
+        assert mistakes == [400] * 4
+        # A copy of a comment already sent is refused after the count: it is given back.
+        same = [_post(client, form_token(), body="The same words") for _ in range(2)]
+        assert same == [202, 400]
+        assert [_post(client, form_token()) for _ in range(2)] == [202, 429]
+        assert db.session.scalar(db.select(db.func.count()).select_from(Comment)) == 2
+
+
+def test_every_attempt_counts_against_the_looser_limit(
+    make_app: Callable[..., Flask], form_token: Callable[..., str]
+) -> None:
+    app = make_app(
+        RATELIMIT_ENABLED=True, POST_RATE_LIMIT="10 per minute", POST_ATTEMPT_LIMIT="3 per minute"
+    )
+    client = app.test_client()
+    with app.app_context():
+        domain.create_article(ARTICLE_ID, title="A film review")
+        db.session.commit()
+        codes = [_post(client, form_token(), email="bot@") for _ in range(3)]
+        assert codes + [_post(client, form_token())] == [400, 400, 400, 429]
+        # The no-JavaScript form shares both limits.
+        form = client.post(f"/embed/{ARTICLE_ID}", data={"name": "A", "email": "a@example.org"})
+        assert form.status_code == 429
+
+
+def test_the_attempt_limit_is_a_setting() -> None:
+    from moderation.config import SETTINGS, ConfigError, parse_settings
+
+    assert SETTINGS["POST_ATTEMPT_LIMIT"].default == "30 per minute;300 per hour"
+    assert parse_settings({"POST_ATTEMPT_LIMIT": "60/minute"})["POST_ATTEMPT_LIMIT"] == "60/minute"
+    with pytest.raises(ConfigError, match="MODERATION_POST_ATTEMPT_LIMIT"):
+        parse_settings({"POST_ATTEMPT_LIMIT": "often"})

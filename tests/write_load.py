@@ -168,6 +168,7 @@ def server_environment(database_url: str, secret: str) -> dict[str, str]:
         "MODERATION_SECRET_KEY": secret,
         "MODERATION_MIN_FILL_SECONDS": "0",
         "MODERATION_POST_RATE_LIMIT": UNLIMITED,
+        "MODERATION_POST_ATTEMPT_LIMIT": UNLIMITED,
         "MODERATION_ALLOWED_ORIGINS": "http://blog.example",
     }
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Enum, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..core.database import Model, UTCDateTime, utcnow
 from ..core.text import EMAIL_MAX, normalize_email
+
+
+class Role(enum.StrEnum):
+    """Owners keep the settings, the rules and the moderators; moderators the queue."""
+
+    OWNER = "owner"
+    MODERATOR = "moderator"
+
+
+DISPLAY_NAME_MAX = 100
 
 
 class Moderator(UserMixin, Model):
@@ -24,10 +35,30 @@ class Moderator(UserMixin, Model):
     # Part of the session's user id: bumping it ends every session of this moderator
     # (logout, password change, disabling), since the session cookie lives client-side.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    role: Mapped[Role] = mapped_column(
+        Enum(
+            Role,
+            name="moderator_role",
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda roles: [r.value for r in roles],
+        ),
+        default=Role.MODERATOR,
+        server_default=Role.MODERATOR.value,
+    )
+    # How site replies are signed ("" signs them with the site's name).
+    display_name: Mapped[str] = mapped_column(
+        String(DISPLAY_NAME_MAX), default="", server_default=""
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
 
     @validates("email")
     def _normalize_email(self, key: str, email: str) -> str:

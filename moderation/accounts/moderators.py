@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from ..core.database import db, utcnow
 from ..core.exceptions import DomainError
-from ..core.text import control_characters, email_problem, normalize_email
-from .models import Moderator
+from ..core.text import control_characters, email_problem, has_bidi_controls, normalize_email
+from .models import DISPLAY_NAME_MAX, Moderator, Role
 from .passwords import hash_method, hash_password, verify_password
 
 PASSWORD_MIN = 8
@@ -60,13 +60,19 @@ def check_password(password: str) -> None:
         raise DomainError(f"A password has at most {PASSWORD_MAX} characters.", field="password")
 
 
-def create_moderator(email: str, password: str) -> Moderator:
-    """Add an active moderator; the email is unique whatever its case."""
+def create_moderator(email: str, password: str, role: Role | None = None) -> Moderator:
+    """Add an active moderator; the email is unique whatever its case. The first one is
+    an owner (someone must reach the settings); later ones are moderators unless
+    ``role`` says otherwise."""
     email = _check_email(email)
     check_password(password)
     if find_moderator(email) is not None:
         raise DomainError(f"There is already a moderator {email}.", field="email")
-    moderator = Moderator(email=email, password_hash=hash_password(password), active=True)
+    if role is None:
+        role = Role.MODERATOR if db.session.scalar(select(Moderator.id).limit(1)) else Role.OWNER
+    moderator = Moderator(
+        email=email, password_hash=hash_password(password), active=True, role=role
+    )
     db.session.add(moderator)
     db.session.flush()
     return moderator
@@ -85,13 +91,36 @@ def get_moderator(email: str) -> Moderator:
     return moderator
 
 
+def _other_active_owners(moderator: Moderator) -> int:
+    """How many active owners there are besides ``moderator`` (their rows locked on
+    PostgreSQL until the transaction ends, so two owners cannot demote each other at
+    once and leave nobody)."""
+    rows = db.session.scalars(
+        select(Moderator.id)
+        .where(Moderator.role == Role.OWNER, Moderator.active.is_(True))
+        .with_for_update()
+    )
+    return sum(1 for moderator_id in rows if moderator_id != moderator.id)
+
+
+def _keep_an_owner(moderator: Moderator, what: str) -> None:
+    if moderator.is_owner and moderator.active and _other_active_owners(moderator) == 0:
+        raise DomainError(
+            f"{moderator.email} is the last active owner and cannot be {what}: make "
+            "another moderator an owner first."
+        )
+
+
 def set_moderator_active(email: str, active: bool) -> Moderator:
     """Disable (or enable again) a moderator.
 
     A disabled moderator cannot log in, and a session they already hold stops working
-    on its next request: the user loader refuses inactive moderators.
+    on its next request: the user loader refuses inactive moderators. The last active
+    owner cannot be disabled.
     """
     moderator = get_moderator(email)
+    if not active:
+        _keep_an_owner(moderator, "disabled")
     moderator.active = active
     if not active:
         end_sessions(moderator)
@@ -107,6 +136,29 @@ def disable_moderator(email: str) -> Moderator:
 def enable_moderator(email: str) -> Moderator:
     """Let a disabled moderator log in again."""
     return set_moderator_active(email, True)
+
+
+def set_role(moderator: Moderator, role: Role) -> Moderator:
+    """Make a moderator an owner, or an owner a moderator (never the last active owner)."""
+    if role != Role.OWNER:
+        _keep_an_owner(moderator, "made a moderator")
+    moderator.role = role
+    db.session.flush()
+    return moderator
+
+
+def set_display_name(moderator: Moderator, name: str) -> Moderator:
+    """How the moderator's site replies are signed ("" for the site's own name)."""
+    name = " ".join(name.split())
+    if len(name) > DISPLAY_NAME_MAX:
+        raise DomainError(
+            f"Keep the name under {DISPLAY_NAME_MAX} characters.", field="display_name"
+        )
+    if control_characters(name) or has_bidi_controls(name):
+        raise DomainError("The name has characters that cannot be shown.", field="display_name")
+    moderator.display_name = name
+    db.session.flush()
+    return moderator
 
 
 def set_password(moderator: Moderator, password: str) -> Moderator:

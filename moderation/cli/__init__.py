@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from .outbox import outbox_cli
     from .privacy import privacy_cli, purge_command
     from .setup import setup_command
+    from .spam import spam_cli
 
     app.cli.add_command(setup_command)
     app.cli.add_command(articles_cli)
@@ -22,4 +23,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(purge_command)
+    app.cli.add_command(spam_cli)
     app.cli.add_command(outbox_cli)

@@ -32,6 +32,9 @@ def comments_list(status: str) -> None:
 
 def _moderate(comment_ids: tuple[int, ...], status: Status) -> None:
     """Move every named comment to ``status``, or none of them if one is missing."""
+    if not comment_ids:
+        click.echo("No comment to change.")
+        return
     comments = [db.session.get(Comment, comment_id) for comment_id in comment_ids]
     missing = [f"#{i}" for i, comment in zip(comment_ids, comments, strict=True) if comment is None]
     if missing:
@@ -43,9 +46,32 @@ def _moderate(comment_ids: tuple[int, ...], status: Status) -> None:
         click.echo(f"Comment #{comment_id} is now {status.value}.")
 
 
+def _pending_of(article_id: str) -> tuple[int, ...]:
+    if domain.get_article(article_id) is None:
+        fail(f"No article {article_id!r}.")
+    query = (
+        select(Comment.id)
+        .where(Comment.article_id == article_id, Comment.status == Status.PENDING)
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return tuple(db.session.scalars(query))
+
+
 def _status_command(name: str, status: Status, help_text: str) -> click.Command:
-    @click.argument("comment_ids", metavar="COMMENT_ID...", type=int, nargs=-1, required=True)
-    def command(comment_ids: tuple[int, ...]) -> None:
+    @click.argument("comment_ids", metavar="[COMMENT_ID]...", type=int, nargs=-1)
+    @click.option("--article", "article_id", help="With --all-pending: the article's id.")
+    @click.option(
+        "--all-pending", is_flag=True, help="Every pending comment of --article, oldest first."
+    )
+    def command(comment_ids: tuple[int, ...], article_id: str | None, all_pending: bool) -> None:
+        if all_pending:
+            if not article_id or comment_ids:
+                fail("--all-pending takes --article ARTICLE_ID and no comment ids.")
+            comment_ids = _pending_of(article_id)
+        elif article_id:
+            fail("--article goes with --all-pending.")
+        elif not comment_ids:
+            fail("Name the comments (ids), or --article ARTICLE_ID --all-pending.")
         _moderate(comment_ids, status)
 
     return click.command(name, help=help_text)(command)

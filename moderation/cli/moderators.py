@@ -8,12 +8,15 @@ import click
 from flask.cli import AppGroup
 
 from ..accounts import moderators
+from ..accounts.models import Role
 from ..core.database import db
 from ..notify import preferences
 from ..notify.models import Frequency
 from .errors import refusals
 
-moderators_cli = AppGroup("moderators", help="Add, list, disable and enable moderators.")
+moderators_cli = AppGroup(
+    "moderators", help="Add, list, disable and enable moderators, and set their roles."
+)
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -45,7 +48,7 @@ def moderators_list() -> None:
         state = "active" if moderator.active else "disabled"
         last = moderator.last_login_at
         seen = f"last login {last:%Y-%m-%d %H:%M} UTC" if last else "never logged in"
-        click.echo(f"{moderator.email}\t{state}\t{seen}")
+        click.echo(f"{moderator.email}\t{moderator.role.value}\t{state}\t{seen}")
 
 
 def _activity_command(name: str, active: bool, help_text: str) -> click.Command:
@@ -67,6 +70,18 @@ moderators_cli.add_command(
 moderators_cli.add_command(
     _activity_command("enable", True, "Let a disabled moderator log in again.")
 )
+
+
+@moderators_cli.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+def moderators_role(email: str, role: str) -> None:
+    """Make a moderator an owner (settings, rules, moderators) or a moderator (the
+    queue). The last active owner stays an owner."""
+    with refusals():
+        moderator = moderators.set_role(moderators.get_moderator(email), Role(role))
+    db.session.commit()
+    click.echo(f"Moderator {moderator.email} is now {moderator.role.value}.")
 
 
 @moderators_cli.command("password")

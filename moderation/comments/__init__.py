@@ -9,6 +9,7 @@ from ..core.exceptions import (
     CommentsClosed,
     ConflictError,
     DomainError,
+    DuplicateComment,
     Forbidden,
     InvalidParent,
     LinkUsed,
@@ -39,6 +40,7 @@ from .moderation import (
     reject,
     reply_from_dashboard,
     restore,
+    retrain_filter,
     set_status,
 )
 from .notifications import EmailAction, act_by_email_link, read_email_action
@@ -69,6 +71,7 @@ __all__ = [
     "CommentsClosed",
     "ConflictError",
     "DomainError",
+    "DuplicateComment",
     "EmailAction",
     "Forbidden",
     "LinkUsed",
@@ -112,6 +115,7 @@ __all__ = [
     "reject",
     "reply_from_dashboard",
     "restore",
+    "retrain_filter",
     "set_status",
     "submit_comment",
     "thread_depth",

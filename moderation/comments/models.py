@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import (
     Boolean,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -105,6 +106,15 @@ class Comment(Model):
     )
     # Why the spam checks flagged it, for the moderators ("" when nothing did).
     held_reason: Mapped[str] = mapped_column(String(500), default="")
+    # The codes of the rules that fired (``spam.checks.REASONS``), separated by spaces,
+    # for the queue's filter by reason.
+    held_rules: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The learning filter's probability that it is spam when it arrived, and the tokens
+    # that weighed most ("casino +, thanks -"); None when the filter had nothing to say.
+    spam_score: Mapped[float | None] = mapped_column(Float)
+    spam_tokens: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # What this comment taught the filter: "spam", "ham", or None (no decision yet).
+    trained_as: Mapped[str | None] = mapped_column(String(8))
     remote_addr: Mapped[str | None] = mapped_column(String(45))
     # Written by a moderator from the dashboard: published at once, shown as the site's.
     by_moderator_id: Mapped[int | None] = mapped_column(

@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Moderator
 from ..core.database import db
 from ..core.exceptions import ConflictError, DomainError
+from ..spam import evaluation, learning
 from .actions import ACTION_FOR_STATUS, ACTIONS
 from .articles import bump_version
 from .audit import record
@@ -42,6 +44,29 @@ def _flush(comment: Comment) -> None:
         ) from exc
 
 
+def teach_filter(comment: Comment, label: str | None) -> None:
+    """Make the learning filter's lesson from this comment ``label`` ("spam", "ham" or
+    None), taking back the one it taught before. Site replies teach nothing."""
+    if comment.by_moderator_id is not None or comment.trained_as == label:
+        return
+    tokens = learning.tokens(comment.body, comment.website)
+    before, comment.trained_as = comment.trained_as, label
+    # The comment is flushed once, by the caller (one version step, conflicts caught).
+    with db.session.no_autoflush:
+        learning.relearn(learning.DatabaseCounts(), tokens, before, label)
+
+
+def retrain_filter() -> evaluation.Retrained:
+    """Rebuild the learning filter from the decisions standing: every comment approved
+    (honest) or marked as spam by a moderator, with its text as it is now."""
+    rows = db.session.execute(
+        select(Comment.body, Comment.website, Comment.trained_as)
+        .where(Comment.trained_as.in_(learning.LABELS))
+        .order_by(Comment.id)
+    )
+    return evaluation.retrain((body, website or "", str(label)) for body, website, label in rows)
+
+
 def set_status(
     comment: Comment,
     status: Status,
@@ -57,6 +82,7 @@ def set_status(
     if before == status:
         return comment
     comment.status = status
+    teach_filter(comment, learning.label_for(status.value))
     _flush(comment)
     record(
         comment,
@@ -103,8 +129,12 @@ def edit_comment(
     _check_version(comment, expected_version)
     if body == comment.body:
         return comment
+    # The filter learnt from the old text: it learns from the new one instead.
+    label = comment.trained_as
+    teach_filter(comment, None)
     comment.body = body
     comment.html = render_comment(body)
+    teach_filter(comment, label)
     _flush(comment)
     record(comment, moderator, "edit", from_status=comment.status, to_status=comment.status)
     if comment.status == Status.APPROVED:
@@ -123,6 +153,8 @@ def delete_comment(
     """
     _check_version(comment, expected_version)
     article_id = comment.article_id
+    # The filter is the sum of the decisions standing: a deleted one no longer counts.
+    teach_filter(comment, None)
     record(comment, moderator, "delete", from_status=comment.status, detail=f"#{comment.id}")
     db.session.flush()
     db.session.delete(comment)
@@ -131,14 +163,18 @@ def delete_comment(
     bump_version(article_id)
 
 
+SITE_NAME = "The site"
+
+
 def moderator_reply(
-    parent: Comment, moderator: Moderator, body: str, *, name: str = "Moderator"
+    parent: Comment, moderator: Moderator, body: str, *, name: str | None = None
 ) -> Comment:
-    """A reply from the site, published at once."""
+    """A reply from the site, published at once, signed with the moderator's display
+    name (or ``name``)."""
     comment = Comment(
         article_id=parent.article_id,
         parent_id=parent.id,
-        author_name=name,
+        author_name=name or moderator.display_name or SITE_NAME,
         email=moderator.email,
         website="",
         body=body,

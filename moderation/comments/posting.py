@@ -4,13 +4,22 @@ pending (or spam) comment rendered to safe HTML once."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from ..core.database import db
-from ..core.exceptions import CommentsClosed, InvalidParent
+from sqlalchemy import func, select
+
+from ..core.database import db, utcnow
+from ..core.exceptions import CommentsClosed, DuplicateComment, InvalidParent
+from ..core.text import normalize_email
+from ..notify.addresses import is_confirmed
+from ..spam import learning
 from ..spam.checks import Verdict, check_submission
-from .articles import article_for_comment
+from ..spam.models import ReturningAuthors
+from ..spam.rules import current_rules
+from .articles import article_for_comment, bump_version
+from .audit import record
 from .models import Article, Comment, Status
-from .notifications import comment_posted
+from .notifications import comment_posted, status_changed
 from .rendering import render_comment
 from .threads import TOO_DEEP, can_reply_to
 from .tokens import GoodToken, spend_token
@@ -41,7 +50,34 @@ class PostingRules:
     article_origins: tuple[str, ...] = ()
     article_url_prefixes: tuple[str, ...] = ()
     max_thread_depth: int = 3
+    # MODERATION_BLOCKLIST: the hold words the owner's rules start with.
     blocklist: list[str] = field(default_factory=list)
+
+
+# The same text from the same address on the same article within this time is refused.
+DUPLICATE_WINDOW = timedelta(days=1)
+DUPLICATE_MESSAGE = (
+    "You sent this very comment here already; it is waiting for a moderator, "
+    "so there is no need to send it again."
+)
+
+
+def check_not_duplicate(article: Article, submission: Submission) -> None:
+    """Refuse a second copy of a comment: same article, same address, same text, within
+    a day (a double click, a reload, a bot repeating itself)."""
+    since = utcnow() - DUPLICATE_WINDOW
+    earlier = db.session.scalar(
+        select(Comment.id)
+        .where(
+            Comment.article_id == article.id,
+            Comment.email == submission.email,
+            Comment.created_at >= since,
+            Comment.body == submission.body,
+        )
+        .limit(1)
+    )
+    if earlier is not None:
+        raise DuplicateComment(DUPLICATE_MESSAGE)
 
 
 @dataclass(frozen=True)
@@ -66,8 +102,9 @@ def post_comment(
     and write what the moderators, the webhooks and (for confirmation) the reader are
     to be told to the outbox, all in the caller's transaction.
 
-    Raises ArticleNotFound, CommentsClosed, InvalidParent or TokenError (the token was
-    spent already); nothing is stored then, once the caller rolls back.
+    Raises ArticleNotFound, CommentsClosed, InvalidParent, DuplicateComment or
+    TokenError (the token was spent already); nothing is stored then, once the caller
+    rolls back.
     """
     article = article_for_comment(
         article_id,
@@ -77,25 +114,81 @@ def post_comment(
         origins=rules.article_origins,
         prefixes=rules.article_url_prefixes,
     )
+    if not article.closed:
+        check_not_duplicate(article, submission)
+    score = learning.score(
+        learning.DatabaseCounts(), learning.tokens(submission.body, submission.website)
+    )
+    ruleset = current_rules(rules.blocklist)
     verdict = check_submission(
         name=submission.name,
         email=submission.email,
         website=submission.website,
         body=submission.body,
         honeypot=submission.honeypot,
-        blocklist=rules.blocklist,
+        rules=ruleset,
+        ip=remote_addr or "",
+        score=score,
     )
     comment = submit_comment(
         article,
         submission,
         spam=verdict.spam,
         held_reason=verdict.reason,
+        held_rules=verdict.code,
+        score=score,
         max_depth=rules.max_thread_depth,
         remote_addr=remote_addr,
     )
+    if (
+        comment.status == Status.PENDING
+        and not verdict.reasons
+        and ruleset.returning_authors == ReturningAuthors.CONFIRMED
+        and is_trusted_author(submission.email)
+    ):
+        comment.notify_replies = submission.notify
+        publish_trusted(comment)
     spend_token(token)
     comment_posted(comment, wants_replies=comment.notify_replies)
     return Posted(comment, verdict)
+
+
+TRUSTED = "trusted author: confirmed address, published before"
+
+
+def is_trusted_author(email: str) -> bool:
+    """The address was confirmed by its owner (double opt-in) and has a published
+    comment: a typed, unconfirmed address never earns trust."""
+    if not is_confirmed(email):
+        return False
+    earlier = db.session.scalar(
+        select(Comment.id)
+        .where(
+            func.lower(Comment.email) == normalize_email(email),
+            Comment.status == Status.APPROVED,
+            Comment.by_moderator_id.is_(None),
+        )
+        .limit(1)
+    )
+    return earlier is not None
+
+
+def publish_trusted(comment: Comment) -> None:
+    """Publish a trusted author's comment at once; the log says why. The filter learns
+    nothing from it: no moderator decided."""
+    comment.status = Status.APPROVED
+    db.session.flush()
+    record(
+        comment,
+        None,
+        "approve",
+        from_status=Status.PENDING,
+        to_status=Status.APPROVED,
+        detail=TRUSTED,
+    )
+    bump_version(comment.article_id)
+    # Its webhooks, and the mail to the author it answers, as for any approval.
+    status_changed(comment, Status.PENDING)
 
 
 def submit_comment(
@@ -105,6 +198,8 @@ def submit_comment(
     remote_addr: str | None = None,
     spam: bool = False,
     held_reason: str = "",
+    held_rules: str = "",
+    score: learning.Score | None = None,
     max_depth: int = 3,
 ) -> Comment:
     """Store a reader's comment as pending (or spam), rendered to safe HTML once."""
@@ -126,6 +221,9 @@ def submit_comment(
         html=render_comment(submission.body),
         status=Status.SPAM if spam else Status.PENDING,
         held_reason=held_reason[:500],
+        held_rules=held_rules[:200],
+        spam_score=score.probability if score is not None and score.known else None,
+        spam_tokens=score.why() if score is not None and score.known else "",
         remote_addr=remote_addr,
         notify_replies=submission.notify,
     )

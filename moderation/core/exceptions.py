@@ -34,6 +34,12 @@ class ConflictError(DomainError):
     """Someone else changed the comment in the meantime."""
 
 
+class DuplicateComment(DomainError):
+    """The same author sent the same text to the same article a moment ago."""
+
+    field = "body"
+
+
 class NotFound(DomainError):
     """What the request names does not exist (any more)."""
 

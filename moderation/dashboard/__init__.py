@@ -66,4 +66,4 @@ def dashboard_globals() -> dict[str, Any]:
     }
 
 
-from . import articles, auth, data, notify, queue  # noqa: E402,F401  (the views register on bp)
+from . import articles, auth, data, notify, queue, settings  # noqa: E402,F401  (the views register on bp)

@@ -9,7 +9,6 @@ import json
 
 from flask import Response, abort, flash, redirect, render_template, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 
 from .. import comments as domain
 from ..core.database import utcnow
@@ -19,6 +18,7 @@ from ..privacy.person import erase_person, export_person
 from . import bp
 from .forms import ActionForm, PersonForm
 from .responses import me
+from .settings import owner_required
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -26,13 +26,13 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 @bp.get("/data")
-@login_required
+@owner_required
 def data_view() -> ResponseReturnValue:
     return render_template("dashboard/data.html", form=PersonForm(), export_form=ActionForm())
 
 
 @bp.post("/data/export")
-@login_required
+@owner_required
 def data_export() -> ResponseReturnValue:
     """Everything, as the `export` command writes it, streamed as it is read."""
     if not ActionForm().validate_on_submit():
@@ -48,7 +48,7 @@ def data_export() -> ResponseReturnValue:
 
 
 @bp.post("/data/person")
-@login_required
+@owner_required
 def data_person() -> ResponseReturnValue:
     form = PersonForm()
     if not form.validate_on_submit():

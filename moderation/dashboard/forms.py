@@ -7,12 +7,16 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
+    FloatField,
     HiddenField,
     IntegerField,
     PasswordField,
+    SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
+from wtforms.fields import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -21,7 +25,9 @@ from wtforms.validators import (
     NumberRange,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..accounts.models import DISPLAY_NAME_MAX, Role
 from ..comments.actions import ACTIONS
 from ..comments.articles import check_title, check_url
 from ..comments.models import BODY_MAX, TITLE_MAX, URL_MAX
@@ -29,6 +35,9 @@ from ..core.database import MAX_ID, is_id
 from ..core.fields import DomainRule, NoControlCharacters, normalize_newlines, strip
 from ..core.text import EMAIL_MAX
 from ..notify.preferences import DIGEST_MINUTES_MAX, DIGEST_MINUTES_MIN
+from ..spam.models import ReturningAuthors, RuleAction, RuleKind
+from ..spam.rules import FIELDS as RULE_FIELDS
+from ..spam.rules import MAX_LINKS_MAX, PATTERN_MAX, TEXT_FIELDS
 
 
 class LoginForm(FlaskForm):
@@ -161,6 +170,115 @@ class PersonForm(FlaskForm):
 
         if email_problem(field.data or ""):
             raise ValidationError("Enter a valid email address, like reader@example.org.")
+
+
+# --- the owner's settings -------------------------------------------------------------
+
+
+class RuleForm(FlaskForm):
+    """One new spam rule; the domain checks the pattern (``spam.rules.clean_pattern``)."""
+
+    action = SelectField(
+        "What it does",
+        choices=[
+            SelectChoice(RuleAction.HOLD.value, "Hold for moderation, with the reason"),
+            SelectChoice(RuleAction.SPAM.value, "Send to the spam tab"),
+        ],
+        default=RuleAction.SPAM.value,
+    )
+    kind = SelectField(
+        "Match",
+        choices=[
+            SelectChoice(RuleKind.WORD.value, "a word or phrase"),
+            SelectChoice(RuleKind.REGEX.value, "a regular expression"),
+            SelectChoice(RuleKind.EMAIL.value, "an email address"),
+            SelectChoice(RuleKind.DOMAIN.value, "an email domain (and its subdomains)"),
+            SelectChoice(RuleKind.NETWORK.value, "an IP address or range (CIDR)"),
+        ],
+        default=RuleKind.WORD.value,
+    )
+    pattern = StringField(
+        "Word, pattern, address, domain or range",
+        filters=[strip],
+        validators=[DataRequired("Enter what to match."), Length(max=PATTERN_MAX)],
+        render_kw={"maxlength": PATTERN_MAX},
+    )
+    look_in = SelectMultipleField(
+        "Look in (words and patterns)",
+        choices=[SelectChoice(name, label) for name, label in RULE_FIELDS.items()],
+        default=list(TEXT_FIELDS),
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        validate_choice=True,
+    )
+
+
+class SettingsForm(FlaskForm):
+    max_links = IntegerField(
+        "Hold a comment with more links than",
+        validators=[InputRequired("Enter a number."), NumberRange(0, MAX_LINKS_MAX)],
+    )
+    spam_threshold = FloatField(
+        "Spam tab when the learning filter's score is above",
+        validators=[InputRequired("Enter a number."), NumberRange(0.5, 1.0)],
+    )
+    hold_threshold = FloatField(
+        "Hold with the reason when it is above",
+        validators=[InputRequired("Enter a number."), NumberRange(0.5, 1.0)],
+    )
+    returning_authors = SelectField(
+        "Returning authors",
+        choices=[
+            SelectChoice(ReturningAuthors.PREMODERATE.value, "Everyone is pre-moderated"),
+            SelectChoice(
+                ReturningAuthors.CONFIRMED.value,
+                "Publish at once an author whose address is confirmed and who already "
+                "has an approved comment",
+            ),
+        ],
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role])
+
+
+class InviteForm(FlaskForm):
+    email = StringField(
+        "Email address",
+        filters=[strip],
+        validators=[DataRequired("Enter the address to invite."), Length(max=EMAIL_MAX)],
+        render_kw={"maxlength": EMAIL_MAX},
+    )
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role],
+        default=Role.MODERATOR.value,
+    )
+
+
+class AcceptInvitationForm(FlaskForm):
+    password = PasswordField(
+        "Choose a password",
+        validators=[DataRequired("Choose a password."), Length(max=1024)],
+    )
+    confirm = PasswordField(
+        "The same password again",
+        validators=[DataRequired("Type the password again.")],
+    )
+
+    def validate_confirm(self, field: Any) -> None:
+        if field.data != self.password.data:
+            raise ValidationError("The two passwords differ.")
+
+
+class DisplayNameForm(FlaskForm):
+    display_name = StringField(
+        "Sign my site replies as",
+        filters=[strip],
+        validators=[Length(max=DISPLAY_NAME_MAX), NoControlCharacters()],
+        render_kw={"maxlength": DISPLAY_NAME_MAX},
+    )
 
 
 FREQUENCIES = [

@@ -14,10 +14,12 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..accounts.models import Moderator, Role
 from ..comments.articles import is_valid_article_id
 from ..comments.models import Article, Comment, ModerationEvent, Status
 from ..core.database import db
 from ..core.text import clean_line
+from ..spam.checks import REASONS
 
 T = TypeVar("T")
 
@@ -36,6 +38,8 @@ class QueueFilter:
     status: Status | None = Status.PENDING
     article_id: str | None = None
     search: str = ""
+    # A code of ``spam.checks.REASONS``: only comments that rule held or binned.
+    reason: str = ""
     page: int = 1
     per_page: int = PER_PAGE
 
@@ -47,6 +51,8 @@ class QueueFilter:
             args["article"] = target.article_id
         if target.search:
             args["q"] = target.search
+        if target.reason:
+            args["reason"] = target.reason
         if target.page > 1:
             args["page"] = target.page
         return args
@@ -75,10 +81,12 @@ def parse_filter(args: Mapping[str, str]) -> QueueFilter:
     """Read ``status``, ``article``, ``q`` and ``page``; bad values fall back to defaults."""
     article_id = (args.get("article") or "").strip()
     search = clean_line(args.get("q") or "", SEARCH_MAX)
+    reason = args.get("reason") or ""
     return QueueFilter(
         status=parse_status(args.get("status")),
         article_id=article_id if is_valid_article_id(article_id) else None,
         search=search,
+        reason=reason if reason in REASONS else "",
         page=parse_page(args.get("page")),
     )
 
@@ -127,6 +135,16 @@ def _matching(queue_filter: QueueFilter) -> list[Any]:
     clauses: list[Any] = []
     if queue_filter.article_id:
         clauses.append(Comment.article_id == queue_filter.article_id)
+    if queue_filter.reason:
+        code = queue_filter.reason
+        clauses.append(
+            or_(
+                Comment.held_rules == code,
+                Comment.held_rules.startswith(code + " ", autoescape=True),
+                Comment.held_rules.endswith(" " + code, autoescape=True),
+                Comment.held_rules.contains(" " + code + " ", autoescape=True),
+            )
+        )
     for word in queue_filter.search.split():
         clauses.append(
             or_(
@@ -182,6 +200,23 @@ def pending_count() -> int:
     return db.session.scalar(query) or 0
 
 
+def next_pending(comment: Comment) -> int | None:
+    """The comment to go on to from this one: the pending one after it in the queue's
+    order (oldest first), else the oldest pending one before it; None when no other waits."""
+    pending = select(Comment.id).where(Comment.status == Status.PENDING, Comment.id != comment.id)
+    after = or_(
+        Comment.created_at > comment.created_at,
+        (Comment.created_at == comment.created_at) & (Comment.id > comment.id),
+    )
+    later = db.session.scalar(
+        pending.where(after).order_by(Comment.created_at, Comment.id).limit(1)
+    )
+    if later is not None:
+        return int(later)
+    first = db.session.scalar(pending.order_by(Comment.created_at, Comment.id).limit(1))
+    return int(first) if first is not None else None
+
+
 def comments_by_id(ids: Sequence[int]) -> dict[int, Comment]:
     """The comments with those ids that still exist."""
     if not ids:
@@ -217,16 +252,28 @@ def events_for(comment: Comment) -> list[ModerationEvent]:
 
 
 def audit_log(
-    page: int = 1, per_page: int = 50, *, article_id: str | None = None
+    page: int = 1,
+    per_page: int = 50,
+    *,
+    article_id: str | None = None,
+    moderator_id: int | None = None,
 ) -> Page[ModerationEvent]:
-    """Every moderation action, newest first."""
+    """Every moderation action, newest first (of one article, or by one moderator)."""
     query = select(ModerationEvent).options(
         selectinload(ModerationEvent.moderator), selectinload(ModerationEvent.comment)
     )
     if article_id:
         query = query.where(ModerationEvent.article_id == article_id)
+    if moderator_id is not None:
+        query = query.where(ModerationEvent.moderator_id == moderator_id)
     query = query.order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
     return _paginate(query, page, per_page)
+
+
+def moderators() -> list[Moderator]:
+    """Every moderator, owners first, then in the order they were added."""
+    owners_first = case((Moderator.role == Role.OWNER, 0), else_=1)
+    return list(db.session.scalars(select(Moderator).order_by(owners_first, Moderator.id)))
 
 
 # --- articles ---------------------------------------------------------------------

@@ -12,8 +12,10 @@ from flask_login import login_required
 from .. import comments as domain
 from ..comments.actions import ACTIONS, STATUS_FOR
 from ..comments.models import Comment
+from ..core.database import is_id
 from ..errors import status_for, wants_json
 from ..extensions import db
+from ..spam.checks import REASONS
 from . import bp, queries
 from .forms import BulkForm, CommentActionForm, EditCommentForm, ReplyForm
 from .responses import (
@@ -37,6 +39,7 @@ def queue_view() -> ResponseReturnValue:
         page=queries.queue(queue_filter),
         counts=queries.status_counts(queue_filter),
         articles=queries.recent_articles(),
+        reasons=REASONS,
     )
 
 
@@ -66,6 +69,7 @@ def _render_comment(
         edit_form=edit_form,
         reply_form=reply_form,
         can_reply=domain.can_reply_to(comment, current_app.config["MAX_THREAD_DEPTH"]),
+        next_pending=queries.next_pending(comment),
     )
     return html, status
 
@@ -206,5 +210,13 @@ def log_view() -> ResponseReturnValue:
     article_id = request.args.get("article") or None
     if article_id is not None and not domain.is_valid_article_id(article_id):
         article_id = None
-    events = queries.audit_log(page, article_id=article_id)
-    return render_template("dashboard/log.html", page=events, article_id=article_id)
+    moderator_arg = request.args.get("moderator") or ""
+    moderator_id = int(moderator_arg) if is_id(moderator_arg) else None
+    events = queries.audit_log(page, article_id=article_id, moderator_id=moderator_id)
+    return render_template(
+        "dashboard/log.html",
+        page=events,
+        article_id=article_id,
+        moderator_id=moderator_id,
+        moderators=queries.moderators(),
+    )

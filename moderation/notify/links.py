@@ -14,14 +14,17 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 ACTION = "moderator-action"
 CONFIRM = "confirm-address"
 UNSUBSCRIBE = "unsubscribe"
-PURPOSES = (ACTION, CONFIRM, UNSUBSCRIBE)
+INVITATION = "invitation"
+PURPOSES = (ACTION, CONFIRM, UNSUBSCRIBE, INVITATION)
 # What a one-click link in a moderator's mail may do.
 MODERATOR_ACTIONS = ("approve", "reject", "spam")
 
 
 # The addresses of the links in mails (their last segment is the token): what the
 # access logs write of them.
-LINK_PATHS = re.compile(r"(/moderation/email/|/notify/(?:confirm|unsubscribe)/)[^/?#\s\"']+")
+LINK_PATHS = re.compile(
+    r"(/moderation/email/|/moderation/invitation/|/notify/(?:confirm|unsubscribe)/)[^/?#\s\"']+"
+)
 REDACTED = "[token]"
 
 

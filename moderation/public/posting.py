@@ -4,17 +4,22 @@ store the comment as pending."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import math
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import current_app, request
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import TooManyRequests
 
 from .. import comments as domain
 from ..comments.models import Comment
-from ..comments.tokens import TokenError, check_token
+from ..comments.tokens import GoodToken, TokenError, check_token
 from ..decoding import body_fields
-from ..errors import status_for
+from ..errors import rollback, status_for
 from ..extensions import db, limiter
 from ..privacy.addresses import stored_address
 from .cors import origin_allowed
@@ -29,11 +34,64 @@ ARTICLE_FIELDS = ("title", "url")
 THANKS = "Thank you! Your comment is awaiting moderation."
 
 
-def _post_rate_limit() -> str:
-    return current_app.config["POST_RATE_LIMIT"]
+def _post_attempt_limit() -> str:
+    return str(current_app.config["POST_ATTEMPT_LIMIT"])
 
 
-post_limit = limiter.shared_limit(_post_rate_limit, scope="comment-post", methods=["POST"])
+# Every attempt, refused or not, per client address: a script hammering the form with
+# bad fields is stopped before any work is done.
+_attempt_limit = limiter.shared_limit(
+    _post_attempt_limit, scope="comment-attempt", methods=["POST"]
+)
+
+STORED_SCOPE = "comment-stored"
+
+
+def post_limit(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The attempts' limit, for the API's and the form's POST (stored comments are
+    counted by ``take_comment_allowance``, once a submission is valid)."""
+    return _attempt_limit(view)
+
+
+Allowance = list[tuple[RateLimitItem, tuple[str, ...]]]
+
+
+def take_comment_allowance() -> Allowance:
+    """Count one comment against ``POST_RATE_LIMIT`` for this client, or refuse with a
+    429 when it is spent. Each count is one atomic increment in the limiter's storage
+    (Redis or the database), shared by every worker: two posts at once cannot both take
+    the last place. Taken once the submission is valid and before anything is written;
+    a refusal after that gives it back (``give_back``), so only stored comments count."""
+    config = current_app.config
+    taken: Allowance = []
+    if not config.get("RATELIMIT_ENABLED", True):
+        return taken
+    identity = (str(config.get("RATELIMIT_KEY_PREFIX") or ""), STORED_SCOPE, get_remote_address())
+    try:
+        for item in parse_many(config["POST_RATE_LIMIT"]):
+            allowed = limiter.limiter.hit(item, *identity)
+            taken.append((item, identity))
+            if not allowed:
+                reset = limiter.limiter.get_window_stats(item, *identity).reset_time
+                wait = max(1, math.ceil(reset - time.time()))
+                unit = "second" if wait == 1 else "seconds"
+                raise TooManyRequests(
+                    f"Too many comments. Please wait {wait} {unit} and try again.",
+                    retry_after=wait,
+                )
+    except limiter.limiter.storage.base_exceptions:
+        # The limiter's storage is down: better a comment than an error page.
+        log.warning("The comment limit could not be counted: its storage is unavailable")
+    return taken
+
+
+def give_back(taken: Allowance) -> None:
+    """Undo ``take_comment_allowance``: the comment was refused after all."""
+    try:
+        for item, identity in taken:
+            limiter.limiter.storage.incr(item.key_for(*identity), item.get_expiry(), amount=-1)
+    except limiter.limiter.storage.base_exceptions:
+        log.warning("The comment limit could not be given back: its storage is unavailable")
 
 
 class SubmissionRefused(Exception):
@@ -87,6 +145,30 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, str]) -> 
         honeypot=form.homepage.data or "",
         notify=bool(form.notify.data),
     )
+    allowance = take_comment_allowance()
+    try:
+        posted = _store(article_id, submission, good_token, form, payload)
+    except BaseException:
+        rollback()  # first, so the database storage's own write is not kept waiting
+        give_back(allowance)
+        raise
+    db.session.commit()
+    # The rules' codes, never the reason itself: it may quote a blocked address.
+    comment, codes = posted.comment, posted.verdict.code
+    held = f" (held: {codes})" if codes else ""
+    log.info("Comment #%d on %s stored as %s%s", comment.id, article_id, comment.status, held)
+    return comment
+
+
+def _store(
+    article_id: str,
+    submission: domain.Submission,
+    good_token: GoodToken,
+    form: CommentForm,
+    payload: MultiDict[str, str],
+) -> domain.Posted:
+    """Post the comment in the session (not committed), or raise the refusal."""
+    config = current_app.config
     try:
         posted = domain.post_comment(
             article_id,
@@ -106,16 +188,17 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, str]) -> 
         log.info("Refused a reply on %s: %s", article_id, exc.message)
         form.parent_id.errors = [*form.parent_id.errors, exc.message]
         raise domain.DomainError("Please correct the marked fields.") from exc
+    except domain.DuplicateComment as exc:
+        db.session.rollback()
+        log.info("Refused a comment on %s: a copy of one sent before", article_id)
+        form.body.errors = [*form.body.errors, exc.message]
+        raise domain.DomainError(exc.message) from exc
     except TokenError as exc:
         db.session.rollback()
         log.info("Refused a comment on %s: %s", article_id, exc)
         form.token.errors = [*form.token.errors, str(exc)]
         raise domain.DomainError("Please correct the marked fields.") from exc
-    db.session.commit()
-    comment, reason = posted.comment, posted.verdict.reason
-    held = f" (held: {reason})" if reason else ""
-    log.info("Comment #%d on %s stored as %s%s", comment.id, article_id, comment.status, held)
-    return comment
+    return posted
 
 
 def posting_rules(config: Mapping[str, Any]) -> domain.PostingRules:

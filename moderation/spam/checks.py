@@ -1,41 +1,104 @@
 """Checks a submission and says why it should be held back or binned.
 
-Every comment waits for a moderator anyway; these checks only decide whether it goes
-straight to spam (a filled honeypot) and what note the moderator sees next to it.
+Every comment waits for a moderator anyway; these checks decide whether it goes
+straight to spam (a filled honeypot, a spam rule, a blocked address or range, the
+learning filter once it is sure) and what note the moderators see next to it, with the
+code of each rule that fired for the queue's filter by reason.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
-LINK_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
+from .learning import Score
+from .models import RuleAction, RuleKind
+from .rules import FIELDS, CompiledRule, Fields, RuleSet, word_pattern
+
 MAX_LINKS = 3
+
+
+def _reasons() -> dict[str, str]:
+    kinds = {
+        RuleKind.WORD: "word",
+        RuleKind.REGEX: "pattern",
+        RuleKind.EMAIL: "address",
+        RuleKind.DOMAIN: "domain",
+        RuleKind.NETWORK: "IP range",
+    }
+    codes = {"honeypot": "Honeypot filled", "links": "Too many links"}
+    for action, verb in ((RuleAction.SPAM, "Spam"), (RuleAction.HOLD, "Held")):
+        for kind, noun in kinds.items():
+            codes[f"{action.value}-{kind.value}"] = f"{verb}: {noun} rule"
+    codes["filter-spam"] = "Spam: learning filter"
+    codes["filter-hold"] = "Held: learning filter"
+    return codes
+
+
+# Every code a held or binned comment may carry, with its label for the queue's filter.
+REASONS = _reasons()
 
 
 @dataclass
 class Verdict:
     spam: bool = False
     reasons: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    score: Score | None = None
 
     @property
     def reason(self) -> str:
         return "; ".join(self.reasons)
 
+    @property
+    def code(self) -> str:
+        return " ".join(dict.fromkeys(self.codes))
+
+
+def blocklist_rules(blocklist: Sequence[str], max_links: int = MAX_LINKS) -> RuleSet:
+    """A rule set of hold words alone, without the database (unit tests, replays)."""
+    rules = tuple(
+        CompiledRule(
+            -(i + 1), RuleAction.HOLD, RuleKind.WORD, word, tuple(FIELDS), word_pattern(word)
+        )
+        for i, word in enumerate(w for w in blocklist if w)
+    )
+    return RuleSet(stamp=(0, datetime.min), version=0, max_links=max_links, rules=rules)
+
 
 def check_submission(
-    *, name: str, email: str, website: str, body: str, honeypot: str, blocklist: list[str]
+    *,
+    name: str,
+    email: str,
+    website: str,
+    body: str,
+    honeypot: str,
+    blocklist: Sequence[str] = (),
+    rules: RuleSet | None = None,
+    ip: str = "",
+    score: Score | None = None,
 ) -> Verdict:
-    """Look at a submission the way a wary moderator would."""
-    verdict = Verdict()
+    """Look at a submission the way a wary moderator would: the honeypot, the owner's
+    rules (``rules``, else ``blocklist`` as hold words) and the learning filter's
+    ``score``, which acts only once it has seen enough decisions."""
+    verdict = Verdict(score=score)
     if honeypot.strip():
         verdict.spam = True
         verdict.reasons.append("filled the hidden honeypot field")
-    links = len(LINK_RE.findall(body))
-    if links > MAX_LINKS:
-        verdict.reasons.append(f"{links} links in the text")
-    haystack = " ".join((name, email, website, body)).lower()
-    for word in blocklist:
-        if word and word.lower() in haystack:
-            verdict.reasons.append(f"contains blocked term {word!r}")
+        verdict.codes.append("honeypot")
+    ruleset = rules if rules is not None else blocklist_rules(blocklist)
+    for match in ruleset.matches(Fields(name=name, email=email, website=website, body=body, ip=ip)):
+        verdict.reasons.append(match.reason)
+        verdict.codes.append(match.code)
+        verdict.spam = verdict.spam or match.action == RuleAction.SPAM
+    if score is not None and score.acts:
+        percent = f"{score.probability:.1%}"
+        if score.probability > ruleset.spam_threshold:
+            verdict.spam = True
+            verdict.reasons.append(f"the learning filter says {percent} spam")
+            verdict.codes.append("filter-spam")
+        elif score.probability > ruleset.hold_threshold:
+            verdict.reasons.append(f"the learning filter says {percent} spam")
+            verdict.codes.append("filter-hold")
     return verdict

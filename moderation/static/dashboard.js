@@ -127,6 +127,13 @@
     var form = event.target;
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { event.preventDefault(); return; }
+    // Deleting many comments for good asks first, as deleting one does.
+    var chosen = form.id === "bulk" ? form.querySelector('[name="action"]') : null;
+    var bulkQuestion = form.getAttribute("data-confirm-delete");
+    if (chosen && chosen.value === "delete" && bulkQuestion && !window.confirm(bulkQuestion)) {
+      event.preventDefault();
+      return;
+    }
     if (!form.hasAttribute("data-action") || !itemOf(form) || !window.fetch) { return; }
     event.preventDefault();
     send(form).catch(function () { form.submit(); });

@@ -1,0 +1,280 @@
+"""The learning filter: its token model, what teaches it (every way a moderator decides,
+bulk and email links too), when it acts, and the commands that rebuild and measure it."""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+
+from moderation import comments as domain
+from moderation.comments.models import Comment, Status
+from moderation.extensions import db
+from moderation.spam import evaluation, learning
+from moderation.spam.models import FilterToken
+
+from .conftest import Auth
+from .helpers import post_comment
+
+SPAMMY = "Check out my channel and subscribe http://cheap.example"
+HONEST = "What a touching film about a father and his daughter"
+
+
+def memory(decisions: list[tuple[str, bool]]) -> learning.MemoryCounts:
+    counts = learning.MemoryCounts()
+    for text, spam in decisions:
+        counts.add(learning.tokens(text), learning.SPAM if spam else learning.HAM, 1)
+    return counts
+
+
+def model() -> dict[str, tuple[int, int]]:
+    rows = db.session.scalars(db.select(FilterToken)).all()
+    return {row.token: (row.spam, row.ham) for row in rows if row.spam or row.ham}
+
+
+def totals() -> tuple[int, int]:
+    return learning.DatabaseCounts().totals()
+
+
+def test_tokens_are_words_pairs_and_link_hosts() -> None:
+    tokens = learning.tokens("Visit WWW.Cheap.example/now, it's GREAT", "https://www.my.example/x")
+    assert "url:cheap.example" in tokens and "site:my.example" in tokens
+    assert "has:link" in tokens and "visit" in tokens and "it's" in tokens
+    assert "visit www" in tokens
+    assert tokens == list(dict.fromkeys(tokens))  # each once
+
+
+def test_training_moves_the_score_the_right_way() -> None:
+    counts = memory([(SPAMMY, True), (HONEST, False)])
+    before = learning.score(counts, learning.tokens("subscribe to my channel")).probability
+    counts.add(learning.tokens("please subscribe to my channel"), learning.SPAM, 1)
+    after = learning.score(counts, learning.tokens("subscribe to my channel")).probability
+    assert after > before > 0.5
+    honest = learning.score(counts, learning.tokens("a father and his daughter")).probability
+    assert honest < 0.5
+
+
+def test_unknown_tokens_are_neutral() -> None:
+    counts = memory([(SPAMMY, True), (HONEST, False)])
+    score = learning.score(counts, learning.tokens("zebra quantum marmalade"))
+    assert score.probability == 0.5 and score.tokens == ()
+
+
+def test_nothing_to_say_before_both_kinds_of_decision() -> None:
+    counts = memory([(SPAMMY, True)])
+    score = learning.score(counts, learning.tokens(SPAMMY))
+    assert score.probability == 0.5 and not score.known and not score.acts
+
+
+def test_it_acts_only_after_twenty_decisions_of_each_kind(app: Flask) -> None:
+    from moderation.spam.checks import blocklist_rules, check_submission
+
+    def binned(counts: learning.MemoryCounts) -> bool:
+        score = learning.score(counts, learning.tokens(SPAMMY))
+        return check_submission(
+            name="x",
+            email="x@example.org",
+            website="",
+            body=SPAMMY,
+            honeypot="",
+            rules=blocklist_rules([]),
+            score=score,
+        ).spam
+
+    counts = memory([(SPAMMY + f" {n}", True) for n in range(20)] + [(HONEST, False)] * 19)
+    assert learning.score(counts, learning.tokens(SPAMMY)).probability > 0.99
+    assert not binned(counts)  # 19 honest decisions: only a score
+    counts.add(learning.tokens(HONEST), learning.HAM, 1)
+    assert binned(counts)
+
+
+def test_why_names_the_tokens_that_weighed_most() -> None:
+    counts = memory([(SPAMMY, True), (HONEST, False)] * 3)
+    why = learning.score(counts, learning.tokens("subscribe to my channel")).why()
+    assert "subscribe ↑" in why
+
+
+def test_every_decision_trains_and_undoing_it_untrains(
+    app: Flask, make_comment: Callable[..., Comment]
+) -> None:
+    comment = make_comment(body=SPAMMY)
+    assert totals() == (0, 0)
+    domain.mark_spam(comment)
+    db.session.commit()
+    assert totals() == (1, 0) and model()["subscribe"] == (1, 0)
+    domain.approve(comment)  # a moderator changes their mind
+    db.session.commit()
+    assert totals() == (0, 1) and model()["subscribe"] == (0, 1)
+    domain.reject(comment)  # rejected teaches nothing
+    db.session.commit()
+    assert totals() == (0, 0) and model() == {}
+
+
+def test_an_edit_retrains_on_the_new_text_and_a_deletion_forgets(
+    app: Flask, make_comment: Callable[..., Comment]
+) -> None:
+    comment = make_comment(Status.APPROVED, body="old words here")
+    domain.edit_comment(comment, "new words here", None)
+    db.session.commit()
+    assert "old" not in model() and model()["new"] == (0, 1)
+    domain.delete_comment(comment, None)
+    db.session.commit()
+    assert totals() == (0, 0) and model() == {}
+
+
+def test_site_replies_teach_nothing(
+    app: Flask, make_comment: Callable[..., Comment], moderator: Any
+) -> None:
+    parent = make_comment(Status.APPROVED, body=HONEST)
+    before = totals()
+    domain.moderator_reply(parent, moderator, "Thank you!")
+    db.session.commit()
+    assert totals() == before
+
+
+def test_bulk_decisions_train(logged_in: Auth, make_comment: Callable[..., Comment]) -> None:
+    spam = [make_comment(body=f"{SPAMMY} {n}") for n in range(3)]
+    response = logged_in.post(
+        "/moderation/bulk",
+        {"action": "spam", "selected": [f"{c.id}:{c.version}" for c in spam]},
+    )
+    assert response.status_code == 303
+    assert totals() == (3, 0)
+    assert model()["subscribe"] == (3, 0)
+
+
+def test_the_retrained_model_is_the_same(
+    app: Flask, make_comment: Callable[..., Comment], runner: FlaskCliRunner
+) -> None:
+    for n in range(4):
+        domain.mark_spam(make_comment(body=f"{SPAMMY} {n}"))
+        domain.approve(make_comment(body=f"{HONEST} {n}"))
+    changed = make_comment(body="first thoughts")
+    domain.approve(changed)
+    domain.edit_comment(changed, "second thoughts", None)
+    domain.mark_spam(changed)
+    domain.delete_comment(make_comment(Status.APPROVED, body="gone for good"), None)
+    db.session.commit()
+    incremental, counted = model(), totals()
+    result = runner.invoke(args=["spam", "retrain"])
+    assert result.exit_code == 0, result.output
+    assert "Retrained on 5 spam and 4 approved comments" in result.output
+    db.session.expire_all()
+    assert model() == incremental and totals() == counted == (5, 4)
+
+
+def test_a_new_comment_gets_its_score_shown_and_acts_once_trained(
+    logged_in: Auth,
+    client: Any,
+    form_token: Callable[..., str],
+    make_comment: Callable[..., Comment],
+) -> None:
+    for n in range(learning.MIN_DECISIONS):
+        domain.mark_spam(make_comment(body=f"{SPAMMY} number {n}"))
+        domain.approve(make_comment(body=f"{HONEST}, take {n}"))
+    db.session.commit()
+    posted = post_comment(client, form_token(), body="Check out my channel and subscribe!")
+    comment = db.session.get(Comment, posted.json["id"])
+    assert comment is not None and comment.spam_score is not None
+    assert comment.spam_score > 0.99
+    assert comment.status == Status.SPAM and "filter-spam" in comment.held_rules
+    page = logged_in.client.get("/moderation/?status=spam&reason=filter-spam")
+    assert f'id="comment-{comment.id}"' in page.text
+    assert "Spam score:" in page.text and "subscribe ↑" in page.text
+    honest = post_comment(client, form_token(), body="A touching film, a father and daughter")
+    kept = db.session.get(Comment, honest.json["id"])
+    assert kept is not None and kept.status == Status.PENDING and kept.spam_score < 0.5  # type: ignore[operator]
+
+
+def test_email_link_decisions_train(
+    notify_app: Flask, article: Any, moderator: Any, mailbox: Any, form_token: Callable[..., str]
+) -> None:
+    from moderation.notify import worker
+
+    from .test_notify import link
+
+    client = notify_app.test_client()
+    post_comment(client, form_token(), body=SPAMMY)
+    contextvars.Context().run(worker.send_due, notify_app)
+    db.session.expire_all()
+    spam_link = link(mailbox.wait_for(1)[0], "Spam")
+    assert client.post(spam_link).status_code == 200
+    db.session.expire_all()
+    assert totals() == (1, 0) and model()["subscribe"] == (1, 0)
+
+
+# --- measuring -------------------------------------------------------------------------
+
+
+def write_csv(path: Path, rows: list[tuple[str, str]], header: bool = False) -> Path:
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        if header:
+            writer.writerow(["COMMENT_ID", "AUTHOR", "DATE", "CONTENT", "CLASS"])
+            for n, (label, text) in enumerate(rows):
+                # Written newest first: the replay sorts by date.
+                writer.writerow(
+                    [
+                        n,
+                        "someone",
+                        f"2015-01-{31 - n % 28:02d}T{n % 24:02d}:00",
+                        text,
+                        "1" if label == "spam" else "0",
+                    ]
+                )
+        else:
+            writer.writerows(rows)
+    return path
+
+
+def labelled(n: int) -> list[tuple[str, str]]:
+    rows = []
+    for i in range(n):
+        rows.append(
+            ("spam", f"check out my channel and subscribe now {i} http://cheap{i % 3}.example")
+        )
+        rows.append(("ham", f"this song brings back memories of summer {i} so beautiful"))
+    return rows
+
+
+def test_evaluate_replays_a_file_and_prints_the_figures(
+    runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "labelled.csv", labelled(60))
+    result = runner.invoke(args=["spam", "evaluate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "comments scored after the first 50 decisions: 70 (35 spam, 35 honest)" in result.output
+    precision = float(re.search(r"precision \(spam tab\): ([0-9.]+)", result.output)[1])  # type: ignore[index]
+    recall = float(re.search(r"recall \(spam tab\): ([0-9.]+)", result.output)[1])  # type: ignore[index]
+    assert precision == 1.0 and recall > 0.9
+    assert "honest comments sent to the spam tab: 0 (0.0%)" in result.output
+    assert totals() == (0, 0)  # the service's own filter is left alone
+
+
+def test_evaluate_reads_a_file_with_a_header_in_time_order(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "dated.csv", labelled(5), header=True)
+    comments = evaluation.read_labelled(path.read_text())
+    assert len(comments) == 10
+    dates = [row.split(",")[2] for row in path.read_text().splitlines()[1:]]
+    assert dates != sorted(dates)  # the file is not in time order; the replay is
+
+
+def test_evaluate_refuses_a_file_it_cannot_read(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("maybe,some text\n")
+    result = runner.invoke(args=["spam", "evaluate", str(path)])
+    assert result.exit_code == 1 and "neither spam nor ham" in result.output
+
+
+@pytest.mark.parametrize("flag", ["--spam-threshold=1.5", "--warm-up=-1"])
+def test_evaluate_refuses_bad_options(runner: FlaskCliRunner, tmp_path: Path, flag: str) -> None:
+    path = write_csv(tmp_path / "labelled.csv", labelled(3))
+    assert runner.invoke(args=["spam", "evaluate", flag, str(path)]).exit_code == 2
