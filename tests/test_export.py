@@ -21,6 +21,11 @@ from moderation.extensions import db
 from moderation.importers import run_import
 from moderation.importers.export import export_chunks
 from moderation.importers.sections import SECTIONS
+from moderation.notify.addresses import address_for, confirm
+from moderation.notify.models import Frequency
+from moderation.notify.preferences import set_preference
+from moderation.spam import rules
+from moderation.spam.models import RuleAction, RuleKind
 
 from .conftest import Auth
 
@@ -47,6 +52,12 @@ def fill(make_comment: Callable[..., Comment], make_moderator: Callable[..., Mod
     make_comment(Status.PENDING, body="Wait for me")
     domain.reply_from_dashboard(reply, moderator, "From the site")
     domain.close_article(db.session.get(Article, first.article_id), True, moderator)
+    # The other areas' tables: a reader's confirmed address, a moderator's choice of
+    # mails, the owner's rules and settings.
+    confirm(address_for("ada@example.org"))
+    set_preference(moderator.id, Frequency.DIGEST, 30)
+    rules.add_rule(RuleAction.SPAM, RuleKind.WORD, "casino", ["body"])
+    rules.settings_row()
     db.session.commit()
     run_import("wordpress", WXR, batch_size=2)
 
@@ -70,6 +81,11 @@ def test_the_export_is_valid_against_its_schema(
     assert "password_hash" not in json.dumps(document)
     emails = {c["email"] for c in document["comments"]}
     assert "ada@example.org" in emails and "" in emails  # private fields, imported ones too
+    assert [a["email"] for a in document["email_addresses"]] == ["ada@example.org"]
+    assert document["email_addresses"][0]["confirmed_at"] is not None
+    assert [p["frequency"] for p in document["notification_preferences"]] == ["digest"]
+    assert [(r["action"], r["pattern"]) for r in document["spam_rules"]] == [("spam", "casino")]
+    assert len(document["spam_settings"]) == 1
 
 
 def test_an_empty_database_exports_a_valid_document(app: Flask) -> None:

@@ -244,3 +244,32 @@ def test_purge_follows_the_retention_settings(
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["purge"])
     assert "Removed 1 IP address(es) older than 5 days and deleted 1" in result.output
+
+
+def test_erasing_a_person_forgets_their_address_on_the_mail_side(
+    runner: FlaskCliRunner, ada: list[Comment]
+) -> None:
+    from moderation.notify.addresses import address_for, confirm, is_confirmed
+    from moderation.notify.models import OutboxMessage
+    from moderation.notify.outbox import enqueue_mail
+
+    confirm(address_for(ADA))
+    ada[0].notify_replies = True
+    enqueue_mail(ADA, template="mail/reply", subject="A reply", audience="reader")
+    enqueue_mail("boss@example.com", template="mail/new_comment", subject=f"From {ADA}")
+    enqueue_mail("boss@example.com", template="mail/new_comment", subject="From Bo")
+    db.session.commit()
+    exported = json.loads(runner.invoke(args=["privacy", "export", ADA]).stdout)
+    assert exported["email_address"][0]["email"] == ADA
+    assert exported["email_address"][0]["confirmed_at"] is not None
+    assert [m["topic"] for m in exported["email_address"][1:]] == ["mail/reply"]
+
+    result = runner.invoke(args=["privacy", "erase", ADA, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert not is_confirmed(ADA)
+    left = db.session.scalars(select(OutboxMessage)).all()
+    assert all(ADA not in (m.recipient + m.payload).lower() for m in left)
+    assert len(left) == 1  # the notice that does not name her stays
+    db.session.refresh(ada[0])
+    assert ada[0].notify_replies is False
+    assert json.loads(runner.invoke(args=["privacy", "export", ADA]).stdout)["email_address"] == []

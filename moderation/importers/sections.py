@@ -15,6 +15,8 @@ from sqlalchemy import Table
 
 from ..accounts.models import Moderator
 from ..comments.models import Article, Comment, ModerationEvent
+from ..notify.models import EmailAddress, NotificationPreference
+from ..spam.models import SpamRule, SpamSettings
 
 
 def table_of(model: Any) -> Table:
@@ -70,7 +72,31 @@ SECTIONS: list[Section] = [
         table_of(ModerationEvent),
         description="The audit log: who did what to which comment or article, and when.",
     ),
+    Section(
+        "email_addresses",
+        table_of(EmailAddress),
+        unique=("email",),
+        description="Readers' addresses: asked to confirm, confirmed, unsubscribed.",
+    ),
+    Section(
+        "notification_preferences",
+        table_of(NotificationPreference),
+        description="How each moderator wants to hear of new comments.",
+    ),
+    Section(
+        "spam_rules",
+        table_of(SpamRule),
+        description="The owner's hold and spam rules.",
+    ),
+    Section(
+        "spam_settings",
+        table_of(SpamSettings),
+        description="The owner's spam settings: links, the filter's thresholds, trust.",
+    ),
 ]
+# Not exported: the outbox (messages in flight), rate-limit counters, spent form tokens,
+# and the learning filter's statistics, which `flask spam retrain` rebuilds from the
+# comments' stored decisions.
 
 
 def register(section: Section) -> None:

@@ -21,6 +21,7 @@ from ..comments.models import Comment, ModerationEvent, Status
 from ..core.database import db, utcnow
 from ..core.rows import json_value, row_to_json
 from ..core.text import normalize_email
+from ..notify.models import EmailAddress, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ def erase_comments(email: str, delete_them: bool) -> int:
                 email="",
                 remote_addr=None,
                 website="",
+                notify_replies=False,
                 updated_at=utcnow(),
                 version=Comment.version + 1,
             ),
@@ -116,7 +118,55 @@ def _keep_moderators(email: str, delete_them: bool) -> int:
     return 0
 
 
+def _to_them(email: str) -> Any:
+    """Mails waiting or sent to this address, and any message that quotes it (a
+    moderator's notice of their comment, a webhook with private fields)."""
+    address = normalize_email(email)
+    return (func.lower(OutboxMessage.recipient) == address) | func.lower(
+        OutboxMessage.payload
+    ).contains(address, autoescape=True)
+
+
+def find_addresses(email: str) -> list[dict[str, Any]]:
+    """Their address as the mail side knows it: asked to confirm, confirmed,
+    unsubscribed; and the mails sent or waiting to go to it."""
+    table = cast(Table, EmailAddress.__table__)
+    columns = [c.name for c in table.columns]
+    query = select(table).where(table.c.email == normalize_email(email))
+    found = [row_to_json(row, columns) for row in db.session.execute(query).mappings()]
+    mails = db.session.execute(
+        select(
+            OutboxMessage.id,
+            OutboxMessage.topic,
+            OutboxMessage.state,
+            OutboxMessage.created_at,
+            OutboxMessage.sent_at,
+        )
+        .where(func.lower(OutboxMessage.recipient) == normalize_email(email))
+        .order_by(OutboxMessage.id)
+    ).mappings()
+    return found + [
+        {"mail": row["id"], **row_to_json(row, ["topic", "state", "created_at", "sent_at"])}
+        for row in mails
+    ]
+
+
+def erase_addresses(email: str, delete_them: bool) -> int:
+    """Forget the address on the mail side, either way: its confirmation and
+    subscriptions, and every message to it or quoting it, sent or waiting."""
+    removed = db.session.execute(
+        delete(EmailAddress).where(EmailAddress.email == normalize_email(email)),
+        execution_options={"synchronize_session": False},
+    )
+    messages = db.session.execute(
+        delete(OutboxMessage).where(_to_them(email)),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(removed, "rowcount", 0) or 0) + int(getattr(messages, "rowcount", 0) or 0)
+
+
 PERSONAL_DATA: list[PersonalData] = [
+    PersonalData("email_address", find_addresses, erase_addresses),
     PersonalData("comments", find_comments, erase_comments),
     PersonalData("audit_events", find_audit_events, lambda email, delete_them: 0),
     PersonalData("moderator", find_moderator, _keep_moderators),
