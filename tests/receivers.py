@@ -23,14 +23,16 @@ from .helpers import free_port
 class Mailbox:
     """An aiosmtpd server on a free loopback port; ``messages`` is what it received."""
 
-    def __init__(self) -> None:
+    def __init__(self, **options: Any) -> None:
         from aiosmtpd.controller import Controller
 
+        # aiosmtpd's own options (an authenticator…), kept for a restart.
+        self.options = options
         self.port = free_port()
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self._lock = threading.Lock()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
         self.running = False
         # Seconds each mail takes to be accepted (a slower server, for concurrency tests).
         self.delay = 0.0
@@ -61,7 +63,7 @@ class Mailbox:
     def restart(self) -> None:
         from aiosmtpd.controller import Controller
 
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **self.options)
         self.start()
 
     def to(self, address: str) -> list[EmailMessage]:

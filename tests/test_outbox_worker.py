@@ -362,3 +362,53 @@ def test_an_event_whose_claim_ran_out_is_expanded_by_one_worker_only(
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
     send(app)
     assert len(mailbox.messages) == 1 and len(webhook_receiver.deliveries) == 1
+
+
+# aiosmtpd reads a deprecated attribute of its own once a login succeeds, and warns
+# that a server asking for a login without TLS is unsafe: it is, and it is a test's.
+@pytest.mark.filterwarnings("ignore:Session.login_data is deprecated")
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_the_worker_logs_in_to_the_mail_server(make_app: Any) -> None:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from .receivers import Mailbox, WebhookReceiver, notify_config
+
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        assert isinstance(data, LoginPassword)
+        logins.append((data.login, data.password))
+        return AuthResult(success=data.password == b"right password")
+
+    # A test server without TLS, which refuses mail from anyone who did not log in.
+    box = Mailbox(authenticator=authenticator, auth_require_tls=False, auth_required=True)
+    box.start()
+    try:
+        app = make_app(
+            **notify_config(
+                box,
+                WebhookReceiver(),
+                SMTP_USERNAME="mailer",
+                SMTP_PASSWORD="right password",
+                SMTP_STARTTLS=False,
+            )
+        )
+        with app.app_context():
+            enqueue_mail(
+                "a@example.org",
+                template="mail/confirm",
+                subject="Logged in",
+                context={
+                    "token": "t",
+                    "article_title": "A",
+                    "article_url": "",
+                    "article_id": "a",
+                    "max_age_days": 7,
+                },
+            )
+            db.session.commit()
+            assert send(app).sent == 1
+    finally:
+        box.stop()
+    assert logins == [(b"mailer", b"right password")]
+    assert [m["Subject"] for m in box.messages] == ["Logged in"]

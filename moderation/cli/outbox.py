@@ -43,7 +43,7 @@ def outbox_send() -> None:
 def outbox_run() -> None:
     """Send for ever: what is due now, then every OUTBOX_POLL_SECONDS (beside the web
     server, under systemd or a container's supervisor). Stops on SIGTERM or Ctrl-C
-    after the message in hand."""
+    once the messages in hand are sent."""
     app = _app()
     stop = threading.Event()
 
