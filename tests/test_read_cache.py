@@ -243,7 +243,13 @@ def test_public_reads_say_how_long_any_cache_may_keep_them(
 
 
 def example_url(rule: str, article_id: str, comment_id: int) -> str:
-    values = {"article_id": article_id, "digest": "0" * 12, "name": "widget.css"}
+    values = {
+        "article_id": article_id,
+        "comment_id": comment_id,
+        "digest": "0" * 12,
+        "name": "widget.css",
+        "token": "not-a-token",
+    }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 
