@@ -21,6 +21,8 @@ from moderation.comments.models import Article, Comment, ModerationEvent, Status
 from moderation.extensions import db
 from moderation.importers import ArticleNamer, ImportRefused, Summary, run_import
 
+from .receivers import Mailbox, WebhookReceiver, notify_config
+
 HERE = Path(__file__).resolve().parent / "imports"
 WXR = HERE / "wordpress.xml"
 DISQUS = HERE / "disqus.xml"
@@ -536,3 +538,41 @@ def test_readers_cached_pages_of_an_existing_article_change(app: Flask) -> None:
     )
     assert after.status_code == 200 and after.get_json()["count"] == 5
     assert db.session.get(Article, "2019-miracle-review").title == "Already here"  # type: ignore[union-attr]
+
+
+def test_imported_comments_tell_nobody_and_teach_the_filter_nothing(
+    make_app: Callable[..., Flask],
+    make_moderator: Callable[..., Any],
+    mailbox: Mailbox,
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    """Years of old comments arrive at once: no mail to moderators or readers, no
+    webhook, no lesson for the learning filter (their statuses are someone else's)."""
+    import contextvars
+
+    from moderation.notify import worker
+    from moderation.notify.models import OutboxMessage
+    from moderation.spam.models import FilterToken, FilterTotals
+
+    app = make_app(**notify_config(mailbox, webhook_receiver))
+    with app.app_context():
+        make_moderator("boss@example.com")
+        summary = run_import("wordpress", WXR)
+        assert summary.comments_created > 0
+        assert count(OutboxMessage) == 0
+        assert count(FilterToken) == 0
+        assert sum(t.spam + t.ham for t in db.session.scalars(select(FilterTotals))) == 0
+        contextvars.Context().run(worker.send_due, app)
+        assert mailbox.messages == [] and webhook_receiver.deliveries == []
+        # The same service does tell of a comment written here.
+        from moderation import comments as domain
+        from moderation.comments.notifications import comment_posted
+
+        article = db.session.scalars(select(Article).order_by(Article.id)).first()
+        assert article is not None
+        written = domain.submit_comment(
+            article, domain.Submission("New", "new@example.org", "", "Written here today")
+        )
+        comment_posted(written, wants_replies=False)
+        db.session.commit()
+        assert count(OutboxMessage) > 0
