@@ -50,6 +50,14 @@ def test_tokens_are_words_pairs_and_link_hosts() -> None:
     assert tokens == list(dict.fromkeys(tokens))  # each once
 
 
+def test_disguised_letters_invisible_characters_and_exclamations_are_tokens() -> None:
+    tokens = learning.tokens("ｖｉｓｉｔ ｗｗｗ.ｃｈｅａｐ.ｅｘａｍｐｌｅ\ufeff no\u200bw!!!")
+    assert "visit" in tokens and "now" in tokens and "url:cheap.example" in tokens and "has:link" in tokens
+    assert "has:invisible" in tokens and "has:exclamations" in tokens
+    plain = learning.tokens("visit my page now!")
+    assert "has:invisible" not in plain and "has:exclamations" not in plain
+
+
 def test_training_moves_the_score_the_right_way() -> None:
     counts = memory([(SPAMMY, True), (HONEST, False)])
     before = learning.score(counts, learning.tokens("subscribe to my channel")).probability

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -79,8 +80,15 @@ def link_host(chunk: str) -> str | None:
 
 def tokens(body: str, website: str = "") -> list[str]:
     """The features of a comment: its words, pairs of words, the hosts its links and
-    website point to, and a few marks (links, shouting). Each once, in order."""
+    website point to, and a few marks (links, shouting, runs of "!", invisible
+    characters). Each once, in order. Letters disguised as others (full-width
+    "ｗｗｗ.ｅｘａｍｐｌｅ.ｃｏｍ", ligatures) count as the plain letters they stand for."""
     found: dict[str, None] = {}
+    # Invisible characters (zero-width spaces, byte-order marks) are noted, then dropped,
+    # so that "vi\u200bsit" is still "visit".
+    visible = "".join(c for c in body if unicodedata.category(c) != "Cf")
+    invisible = len(visible) != len(body)
+    body = unicodedata.normalize("NFKC", visible)
     lowered = body.lower()
     for chunk in lowered.split():
         host = link_host(chunk)
@@ -102,6 +110,10 @@ def tokens(body: str, website: str = "") -> list[str]:
     letters = [c for c in body if c.isalpha()]
     if len(letters) > 10 and sum(c.isupper() for c in letters) / len(letters) > 0.5:
         found["has:shouting"] = None
+    if "!!" in body:
+        found["has:exclamations"] = None
+    if invisible:
+        found["has:invisible"] = None
     return [t[:TOKEN_MAX] for t in found][:TOKENS_PER_COMMENT]
 
 
