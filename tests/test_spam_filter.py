@@ -45,6 +45,7 @@ def totals() -> tuple[int, int]:
 def test_tokens_are_words_pairs_and_link_hosts() -> None:
     tokens = learning.tokens("Visit WWW.Cheap.example/now, it's GREAT", "https://www.my.example/x")
     assert "url:cheap.example" in tokens and "site:my.example" in tokens
+    assert "tld:example" in tokens
     assert "has:link" in tokens and "visit" in tokens and "it's" in tokens
     assert "visit www" in tokens and "stem:cheap" not in tokens  # short words are their stem
     assert "stem:subscr" in learning.tokens("subscribers") == learning.tokens("subscribers")

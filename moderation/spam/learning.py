@@ -83,9 +83,10 @@ def link_host(chunk: str) -> str | None:
 
 def tokens(body: str, website: str = "") -> list[str]:
     """The features of a comment: its words, their stems, pairs of words, the hosts its
-    links and website point to, and a few marks (links, shouting, runs of "!", invisible
-    characters). Each once, in order. Letters disguised as others (full-width
-    "ｗｗｗ.ｅｘａｍｐｌｅ.ｃｏｍ", ligatures) count as the plain letters they stand for."""
+    links (and their top-level domains) and website point to, and a few marks (links,
+    shouting, runs of "!", invisible characters). Each once, in order. Letters disguised
+    as others (full-width "ｗｗｗ.ｅｘａｍｐｌｅ.ｃｏｍ", ligatures) count as the plain
+    letters they stand for."""
     found: dict[str, None] = {}
     # Invisible characters (zero-width spaces, byte-order marks) are noted, then dropped,
     # so that "vi\u200bsit" is still "visit".
@@ -102,6 +103,7 @@ def tokens(body: str, website: str = "") -> list[str]:
             continue  # "e.g." or "end.Next": not a link
         found["has:link"] = None
         found["url:" + host] = None
+        found["tld:" + host.rpartition(".")[2]] = None  # a host never seen, on a known TLD
     host = urlsplit(website.strip().lower()).hostname if website.strip() else None
     if host:
         found["site:" + host.removeprefix("www.")] = None
