@@ -3,9 +3,10 @@
 order: each comment is scored before the filter learns its label, as a moderator's
 decision would teach it; figures count after the first 50 decisions.
 
-Targets: spam recall (sent to the spam tab) at least 0.9, and at most 1 % of honest
-comments sent to the spam tab. Also prints the time to score a comment (median of
-interleaved rounds). Run by hand or with `make bench`; never a timed test. The filter
+Targets, on each file and on both: spam recall (sent to the spam tab) at least 0.9, and
+at most 1 % of honest comments sent to the spam tab. Also prints how many spam comments
+came before the filter could act, and the time to score a comment (median of interleaved
+rounds). Run by hand or with `make bench`; never a timed test. The filter
 here is a dictionary of its own: the service's database is not touched.
 """
 
@@ -44,12 +45,27 @@ def score_time(comments: list[evaluation.Labelled]) -> float:
     return statistics.median(rounds)
 
 
+def verdict(result: evaluation.Replay) -> None:
+    """Print how far the figures are from the targets."""
+    missed = False
+    if result.recall < TARGET_RECALL:
+        missed = True
+        print(f"  recall target {TARGET_RECALL} missed by {TARGET_RECALL - result.recall:.3f}")
+    if result.ham_binned_share > TARGET_HAM_BINNED:
+        missed = True
+        print(
+            f"  honest-binned target {TARGET_HAM_BINNED:.0%} missed by "
+            f"{result.ham_binned_share - TARGET_HAM_BINNED:.1%}"
+        )
+    if not missed:
+        print("  both targets met")
+
+
 def main() -> int:
     if not FIXTURES.is_dir():
         print(f"skipped: {FIXTURES} is missing")
         return 0
     total = evaluation.Replay()
-    missed = False
     for name in FILES:
         comments = evaluation.read_labelled(
             (FIXTURES / name).read_text(encoding="utf-8", errors="replace")
@@ -59,6 +75,7 @@ def main() -> int:
         for line in evaluation.report(result):
             print(f"  {line}")
         print(f"  scoring: {score_time(comments):.0f} µs a comment (median of {ROUNDS} rounds)")
+        verdict(result)
         for field in (
             "scored",
             "spam",
@@ -67,22 +84,13 @@ def main() -> int:
             "binned_ham",
             "held_spam",
             "held_ham",
+            "early_spam",
         ):
             setattr(total, field, getattr(total, field) + getattr(result, field))
     print("both files:")
     for line in evaluation.report(total):
         print(f"  {line}")
-    if total.recall < TARGET_RECALL:
-        missed = True
-        print(f"  recall target {TARGET_RECALL} missed by {TARGET_RECALL - total.recall:.3f}")
-    if total.ham_binned_share > TARGET_HAM_BINNED:
-        missed = True
-        print(
-            f"  honest-binned target {TARGET_HAM_BINNED:.0%} missed by "
-            f"{total.ham_binned_share - TARGET_HAM_BINNED:.1%}"
-        )
-    if not missed:
-        print("  both targets met")
+    verdict(total)
     return 0
 
 

@@ -45,9 +45,20 @@ def totals() -> tuple[int, int]:
 def test_tokens_are_words_pairs_and_link_hosts() -> None:
     tokens = learning.tokens("Visit WWW.Cheap.example/now, it's GREAT", "https://www.my.example/x")
     assert "url:cheap.example" in tokens and "site:my.example" in tokens
+    assert "tld:example" in tokens
     assert "has:link" in tokens and "visit" in tokens and "it's" in tokens
-    assert "visit www" in tokens
+    assert "visit www" in tokens and "stem:cheap" not in tokens  # short words are their stem
+    assert "stem:subscr" in learning.tokens("subscribers") == learning.tokens("subscribers")
     assert tokens == list(dict.fromkeys(tokens))  # each once
+
+
+def test_disguised_letters_invisible_characters_and_exclamations_are_tokens() -> None:
+    tokens = learning.tokens("ｖｉｓｉｔ ｗｗｗ.ｃｈｅａｐ.ｅｘａｍｐｌｅ\ufeff no\u200bw!!!")
+    assert "visit" in tokens and "now" in tokens
+    assert "url:cheap.example" in tokens and "has:link" in tokens
+    assert "has:invisible" in tokens and "has:exclamations" in tokens
+    plain = learning.tokens("visit my page now!")
+    assert "has:invisible" not in plain and "has:exclamations" not in plain
 
 
 def test_training_moves_the_score_the_right_way() -> None:
@@ -97,7 +108,9 @@ def test_it_acts_only_after_twenty_decisions_of_each_kind(app: Flask) -> None:
 def test_why_names_the_tokens_that_weighed_most() -> None:
     counts = memory([(SPAMMY, True), (HONEST, False)] * 3)
     why = learning.score(counts, learning.tokens("subscribe to my channel")).why()
-    assert "subscribe ↑" in why
+    assert "subscribe ↑" in why and "stem:" not in why
+    why = learning.score(counts, learning.tokens("new subscribers")).why()
+    assert why == "subscr… ↑"  # a word never seen, known by its stem
 
 
 def test_every_decision_trains_and_undoing_it_untrains(

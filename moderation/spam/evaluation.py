@@ -79,6 +79,9 @@ class Replay:
     # Held with the filter's reason (above the hold threshold, not binned).
     held_spam: int = 0
     held_ham: int = 0
+    # Spam scored before the filter had seen enough decisions of each kind to act: the
+    # spam tab's recall cannot rise above the share of the others.
+    early_spam: int = 0
 
     @property
     def precision(self) -> float:
@@ -121,6 +124,7 @@ def replay(
                 result.spam += 1
                 result.binned_spam += binned
                 result.held_spam += held
+                result.early_spam += not acts
             else:
                 result.ham += 1
                 result.binned_ham += binned
@@ -137,6 +141,8 @@ def report(result: Replay, *, warm_up: int = WARM_UP) -> list[str]:
         f"precision (spam tab): {result.precision:.3f}",
         f"recall (spam tab): {result.recall:.3f}",
         f"recall (spam tab or held by the filter): {result.flagged_recall:.3f}",
+        f"spam scored before the filter acts ({learning.MIN_DECISIONS} decisions of each "
+        f"kind): {result.early_spam}",
         f"honest comments sent to the spam tab: {result.binned_ham} "
         f"({result.ham_binned_share:.1%})",
         f"honest comments held by the filter: {result.held_ham}",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -44,6 +45,9 @@ MIN_DEVIATION = 0.1
 MAX_DISCRIMINATORS = 150
 WHY_TOKENS = 5
 
+# A long word also counts by its first letters, a crude stem that lets "subscribed" and
+# "subscribers" share what "subscribe" taught; six keep "channel" apart from "change".
+STEM = 6
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # Top-level domains that make a bare "name.tld" count as a link.
 LINK_TLDS = frozenset(
@@ -78,9 +82,17 @@ def link_host(chunk: str) -> str | None:
 
 
 def tokens(body: str, website: str = "") -> list[str]:
-    """The features of a comment: its words, pairs of words, the hosts its links and
-    website point to, and a few marks (links, shouting). Each once, in order."""
+    """The features of a comment: its words, their stems, pairs of words, the hosts its
+    links (and their top-level domains) and website point to, and a few marks (links,
+    shouting, runs of "!", invisible characters). Each once, in order. Letters disguised
+    as others (full-width "ｗｗｗ.ｅｘａｍｐｌｅ.ｃｏｍ", ligatures) count as the plain
+    letters they stand for."""
     found: dict[str, None] = {}
+    # Invisible characters (zero-width spaces, byte-order marks) are noted, then dropped,
+    # so that "vi\u200bsit" is still "visit".
+    visible = "".join(c for c in body if unicodedata.category(c) != "Cf")
+    invisible = len(visible) != len(body)
+    body = unicodedata.normalize("NFKC", visible)
     lowered = body.lower()
     for chunk in lowered.split():
         host = link_host(chunk)
@@ -91,6 +103,7 @@ def tokens(body: str, website: str = "") -> list[str]:
             continue  # "e.g." or "end.Next": not a link
         found["has:link"] = None
         found["url:" + host] = None
+        found["tld:" + host.rpartition(".")[2]] = None  # a host never seen, on a known TLD
     host = urlsplit(website.strip().lower()).hostname if website.strip() else None
     if host:
         found["site:" + host.removeprefix("www.")] = None
@@ -99,9 +112,16 @@ def tokens(body: str, website: str = "") -> list[str]:
         found[word] = None
     for first, second in zip(words, words[1:], strict=False):
         found[f"{first} {second}"] = None
+    for word in words:
+        if len(word) > STEM:
+            found["stem:" + word[:STEM]] = None
     letters = [c for c in body if c.isalpha()]
     if len(letters) > 10 and sum(c.isupper() for c in letters) / len(letters) > 0.5:
         found["has:shouting"] = None
+    if "!!" in body:
+        found["has:exclamations"] = None
+    if invisible:
+        found["has:invisible"] = None
     return [t[:TOKEN_MAX] for t in found][:TOKENS_PER_COMMENT]
 
 
@@ -225,7 +245,17 @@ class Score:
 
     def why(self) -> str:
         """``"check out ↑spam, love ↓spam"``: what pushed the score, for the queue."""
-        parts = [f"{t} {'↑' if p > 0.5 else '↓'}" for t, p in self.tokens[:WHY_TOKENS]]
+        words = [t for t, _ in self.tokens if not t.startswith("stem:")]
+        parts = []
+        for token, p in self.tokens:
+            if token.startswith("stem:"):
+                stem = token.removeprefix("stem:")
+                if any(word.startswith(stem) for word in words):
+                    continue  # the word itself says it
+                token = stem + "…"
+            parts.append(f"{token} {'↑' if p > 0.5 else '↓'}")
+            if len(parts) == WHY_TOKENS:
+                break
         return ", ".join(parts)[:300]
 
 
