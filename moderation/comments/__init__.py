@@ -40,15 +40,25 @@ from .moderation import (
 )
 from .posting import Posted, PostingRules, Submission, post_comment, submit_comment
 from .reading import (
+    FEED_SIZE,
+    SORTS,
+    ThreadPage,
     approved_comments,
     approved_count,
     approved_counts,
+    latest_approved,
     public_comment,
     public_version,
+    thread_page,
 )
 from .threads import ThreadNode, build_thread, can_reply_to, thread_depth
 
 __all__ = [
+    "FEED_SIZE",
+    "SORTS",
+    "latest_approved",
+    "ThreadPage",
+    "thread_page",
     "ACTIONS",
     "ACTION_FOR_STATUS",
     "ALL_ACTIONS",

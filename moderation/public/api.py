@@ -12,7 +12,7 @@ from . import bp
 from .assets import STATIC_DIR
 from .forms import CommentForm
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
-from .reading import article_view, not_modified, public_etag, unchanged
+from .reading import article_view, load_page, not_modified, page_request, public_etag, unchanged
 
 MAX_COUNT_ARTICLES = 100
 # The OpenAPI 3.1 description of every route under /api/, kept true by tests/test_openapi.py.
@@ -42,12 +42,14 @@ def api_comments(article_id: str) -> ResponseReturnValue:
     if unchanged(etag, article_id):
         return not_modified(etag)
     article = article_view(article_id)
-    comments = domain.approved_comments(article.id)
+    page = load_page(article.id, page_request())
     response = jsonify(
         article={"id": article.id, "title": article.title, "url": article.url},
-        count=len(comments),
+        count=page.total,
         closed=article.closed,
-        comments=[domain.public_comment(c) for c in comments],
+        sort=page.sort,
+        older=page.older,
+        comments=[domain.public_comment(c) for c in page.comments],
     )
     # Always revalidated, so an approval shows at once; unchanged lists cost a 304.
     response.headers["Cache-Control"] = "no-cache"

@@ -7,36 +7,44 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import comments as domain
-from ..comments.models import Comment
+from ..comments.models import Comment, Status
 from ..comments.tokens import issue_token
+from ..core.database import db, is_id
 from ..errors import error_response
 from ..security import embed_page_csp, fragment_headers
 from ..urls import url_base
 from . import assets, bp
 from .forms import CommentForm
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
-from .reading import article_view, not_modified, public_etag, unchanged
+from .reading import article_view, load_page, not_modified, page_request, public_etag, unchanged
 
 
-def _reply_target(comments: list[Comment], form: CommentForm) -> Comment | None:
+def _reply_target(article_id: str, form: CommentForm) -> Comment | None:
     """The published comment the no-JS form answers (``?reply_to=`` or a re-shown form)."""
     wanted = form.parent_id.data or request.args.get("reply_to", type=int)
-    return next((c for c in comments if c.id == wanted), None) if wanted else None
+    if not wanted or not is_id(wanted):
+        return None
+    comment = db.session.get(Comment, wanted)
+    if comment is None or comment.article_id != article_id or comment.status != Status.APPROVED:
+        return None
+    return comment
 
 
 def _render_fragment(
     template: str, article_id: str, *, form: CommentForm, notice: str = "", external: bool
 ) -> str:
     article = article_view(article_id)
-    comments = domain.approved_comments(article.id)
+    wanted = page_request()
+    page = load_page(article.id, wanted)
     return render_template(
         template,
         article=article,
-        thread=domain.build_thread(comments),
-        count=len(comments),
+        page=page,
+        thread=page.threads,
+        count=page.total,
         form=form,
         notice=notice,
-        reply_to=_reply_target(comments, form),
+        reply_to=_reply_target(article.id, form),
         max_depth=current_app.config["MAX_THREAD_DEPTH"],
         external=external,
     )
