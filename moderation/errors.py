@@ -17,7 +17,13 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQL
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from .core.exceptions import ArticleNotFound, CommentsClosed, ConflictError, DomainError
+from .core.exceptions import (
+    ArticleNotFound,
+    CommentsClosed,
+    ConflictError,
+    DomainError,
+    EditRefused,
+)
 from .extensions import db, limiter
 from .security import dashboard_headers, error_page_csp
 
@@ -45,6 +51,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     ArticleNotFound: 404,
     CommentsClosed: 403,
     ConflictError: 409,
+    EditRefused: 403,
 }
 
 

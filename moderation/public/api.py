@@ -6,11 +6,15 @@ from flask import Response, abort, current_app, jsonify, render_template, reques
 from flask.typing import ResponseReturnValue
 
 from .. import comments as domain
+from ..comments.models import BODY_MAX
+from ..comments.rendering import render_comment
 from ..comments.tokens import issue_token
+from ..decoding import body_fields
 from ..errors import error_response
 from . import bp
 from .assets import STATIC_DIR
 from .forms import CommentForm
+from .own import edit_answer
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
 from .reading import article_view, load_page, not_modified, page_request, public_etag, unchanged
 
@@ -108,6 +112,7 @@ def api_post_comment(article_id: str) -> Response | tuple[Response, int]:
             message=THANKS,
             comment=domain.public_comment(comment),
             comment_html=rendered.strip(),
+            **edit_answer(comment),
         ),
         202,
     )
@@ -120,4 +125,22 @@ def api_openapi() -> Response:
     response.headers["Cache-Control"] = "public, max-age=600"
     response.add_etag()
     response.make_conditional(request)
+    return response
+
+
+@bp.post("/api/preview")
+def api_preview() -> ResponseReturnValue:
+    """A comment's text rendered as it would be published, for the widget's preview."""
+    fields = body_fields(("body",))
+    if "body" not in fields:
+        return error_response(400, "Send the text to preview.", errors={"body": ["Missing."]})
+    body = str(fields["body"])
+    if len(body) > BODY_MAX:
+        return error_response(
+            400,
+            f"Keep the comment under {BODY_MAX:,} characters.",
+            errors={"body": [f"Keep the comment under {BODY_MAX:,} characters."]},
+        )
+    response = jsonify(html=render_comment(body))
+    response.headers["Cache-Control"] = "no-store"
     return response

@@ -15,6 +15,7 @@ from ..security import embed_page_csp, fragment_headers
 from ..urls import url_base
 from . import assets, bp
 from .forms import CommentForm
+from .own import DELETED, EDIT_PARAM, edit_answer
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
 from .reading import article_view, load_page, not_modified, page_request, public_etag, unchanged
 
@@ -31,7 +32,13 @@ def _reply_target(article_id: str, form: CommentForm) -> Comment | None:
 
 
 def _render_fragment(
-    template: str, article_id: str, *, form: CommentForm, notice: str = "", external: bool
+    template: str,
+    article_id: str,
+    *,
+    form: CommentForm,
+    notice: str = "",
+    external: bool,
+    own_link: str = "",
 ) -> str:
     article = article_view(article_id)
     wanted = page_request()
@@ -44,6 +51,7 @@ def _render_fragment(
         count=page.total,
         form=form,
         notice=notice,
+        own_link=own_link,
         reply_to=_reply_target(article.id, form),
         max_depth=current_app.config["MAX_THREAD_DEPTH"],
         external=external,
@@ -56,12 +64,15 @@ def _embed_response(
     form: CommentForm | None = None,
     notice: str = "",
     status: int = 200,
+    own_link: str = "",
 ) -> Response:
     if form is None:
         form = CommentForm(formdata=None)
     if not form.token.data or form.token.errors:
         form.token.data = issue_token(current_app.config["SECRET_KEY"], article_id)
-    html = _render_fragment("embed/page.html", article_id, form=form, notice=notice, external=False)
+    html = _render_fragment(
+        "embed/page.html", article_id, form=form, notice=notice, external=False, own_link=own_link
+    )
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = embed_page_csp()
     response.headers["Cache-Control"] = "no-store"
@@ -70,7 +81,16 @@ def _embed_response(
 
 @bp.get("/embed/<article_id>")
 def embed_page(article_id: str) -> Response:
-    return _embed_response(article_id, notice=THANKS if request.args.get("posted") else "")
+    if request.args.get("deleted"):
+        return _embed_response(article_id, notice=DELETED)
+    if not request.args.get("posted"):
+        return _embed_response(article_id)
+    token = request.args.get(EDIT_PARAM, "")
+    link = url_for("public.embed_mine", article_id=article_id, edit=token)
+    response = _embed_response(article_id, notice=THANKS, own_link=link if token else "")
+    # The address carries the edit token: never hand it on to another page.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 # A reader without JavaScript who pasted a comment a little over the limit must get the
@@ -95,12 +115,13 @@ def embed_post(article_id: str) -> ResponseReturnValue:
         return error_response(413, FORM_TOO_LARGE)
     form = CommentForm(formdata=fields)
     try:
-        submit(article_id, form, fields)
+        comment = submit(article_id, form, fields)
     except SubmissionRefused as exc:
         return error_response(exc.status, exc.message)
     except domain.DomainError as exc:
         return _embed_response(article_id, form=form, notice=exc.message, status=400)
-    target = url_for("public.embed_page", article_id=article_id, posted=1)
+    token = edit_answer(comment).get("edit_token")
+    target = url_for("public.embed_page", article_id=article_id, posted=1, edit=token)
     return redirect(target + "#leave-reply", code=303)
 
 

@@ -20,9 +20,16 @@ class PageRequest:
     around: int | None
 
 
+def _single_arg(name: str) -> str | None:
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        abort(400, f"Give '{name}' once.")
+    return values[0] if values else None
+
+
 def _comment_id_arg(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+    raw = _single_arg(name)
+    if raw is None:
         return None
     if not is_id(raw):
         abort(400, f"'{name}' must be a comment id (a whole number from 1 to {MAX_ID}).")
@@ -32,7 +39,7 @@ def _comment_id_arg(name: str) -> int | None:
 def page_request() -> PageRequest:
     """The page asked for: ``?before=ID`` (older than that thread), ``?comment=ID`` (the
     page holding that comment) and ``?sort=oldest|newest`` (else the owner's setting)."""
-    sort = request.args.get("sort") or current_app.config["COMMENT_SORT"]
+    sort = _single_arg("sort") or current_app.config["COMMENT_SORT"]
     if sort not in domain.SORTS:
         abort(400, "'sort' must be 'oldest' or 'newest'.")
     return PageRequest(sort, _comment_id_arg("before"), _comment_id_arg("comment"))
