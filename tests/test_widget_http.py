@@ -77,8 +77,13 @@ def test_fragment_cors_for_allowed_origins_only(client: FlaskClient, article: Ar
     allowed = client.get(FRAGMENT, headers={"Origin": BLOG})
     assert allowed.headers["Access-Control-Allow-Origin"] == BLOG
     assert "Origin" in allowed.headers["Vary"]
+    # Another site gets no comments, only why, which the widget may read to say so.
     other = client.get(FRAGMENT, headers={"Origin": "http://evil.example"})
-    assert "Access-Control-Allow-Origin" not in other.headers
+    assert other.status_code == 403
+    assert other.headers["Access-Control-Allow-Origin"] == "http://evil.example"
+    html = other.get_data(as_text=True)
+    assert html.startswith('<p class="mc-load-error" role="alert" data-status="403">')
+    assert "MODERATION_ALLOWED_ORIGINS" in html and "<form" not in html
     # The framed page is not for scripts of other sites to read.
     page = client.get("/embed/a-film-review", headers={"Origin": BLOG})
     assert "Access-Control-Allow-Origin" not in page.headers
@@ -94,7 +99,12 @@ def test_fragment_of_a_new_article_and_of_a_closed_or_unknown_one(
     closed = client.get(FRAGMENT).get_data(as_text=True)
     assert "Comments are closed" in closed and "<form" not in closed
     strict = make_app(AUTO_CREATE_ARTICLES=False).test_client()
-    assert strict.get("/embed/nope/fragment").status_code == 404
+    unknown = strict.get("/embed/nope/fragment", headers={"Origin": BLOG})
+    assert unknown.status_code == 404
+    assert unknown.headers["Access-Control-Allow-Origin"] == BLOG
+    assert unknown.get_data(as_text=True).startswith('<p class="mc-load-error"')
+    invalid = client.get("/embed/not%20an%20id/fragment")
+    assert invalid.status_code == 404 and "mc-load-error" in invalid.get_data(as_text=True)
 
 
 def test_fragment_shows_identicons_not_emails(

@@ -10,10 +10,11 @@ from .. import comments as domain
 from ..comments.models import Comment, Status
 from ..comments.tokens import issue_token
 from ..core.database import db, is_id
-from ..errors import error_response
+from ..errors import FRAGMENT_ERROR_TEMPLATE, error_response
 from ..security import embed_page_csp, fragment_headers
 from ..urls import url_base
 from . import assets, bp
+from .cors import origin_allowed
 from .forms import CommentForm
 from .own import DELETED, EDIT_PARAM, edit_answer
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
@@ -133,6 +134,17 @@ def embed_fragment(article_id: str) -> Response:
     can include it server-side. It carries no form token (the widget fetches one when
     it renders), so it is revalidated cheaply with its ETag.
     """
+    origin = request.headers.get("Origin")
+    if not origin_allowed(origin):
+        # Said to the widget, which shows it (CORS lets it read this answer, and only it).
+        response = error_response(
+            403,
+            "These comments cannot be shown on this site: its address is not among the "
+            "blogs allowed (MODERATION_ALLOWED_ORIGINS).",
+            template=FRAGMENT_ERROR_TEMPLATE,
+        )
+        response.headers["Access-Control-Allow-Origin"] = str(origin)
+        return response
     # Its URLs are absolute: without PUBLIC_URL they name the request's host, and a copy
     # made for one host must not validate for another.
     etag = public_etag(article_id, "fragment", assets.load("widget.css").digest, url_base())
