@@ -18,6 +18,8 @@ from .helpers import post_comment
 FRAGMENT = "/embed/a-film-review/fragment"
 BLOG = "http://blog.example"
 BUDGET = 3 * 1024
+# embed.js and widget.js, the part loaded on first use, together.
+TOTAL_BUDGET = 8 * 1024
 
 
 # --- the fragment -----------------------------------------------------------------
@@ -255,7 +257,21 @@ def test_embed_js_fits_the_size_budget(client: FlaskClient) -> None:
     assert len(gzip.compress(body, 9)) <= BUDGET
     text = body.decode()
     assert "document.currentScript" in text and "attachShadow" in text
-    assert "import " not in text and "require(" not in text  # loads nothing else
+    assert "import " not in text and "require(" not in text  # no modules
+
+
+def test_all_widget_javascript_fits_its_budget(client: FlaskClient, article: Article) -> None:
+    """The second part, loaded on first use, is named by the fragment (immutable URL)."""
+    first = client.get("/embed.js").data
+    fragment = client.get(FRAGMENT).get_data(as_text=True)
+    more = re.search(r'data-more="http://localhost(/v/\w{12}/widget\.js)"', fragment)
+    assert more, fragment[:500]
+    second = client.get(more.group(1))
+    assert second.status_code == 200 and second.mimetype == "text/javascript"
+    assert second.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "window.MCWidget" in second.get_data(as_text=True)
+    total = len(gzip.compress(first, 9)) + len(gzip.compress(second.data, 9))
+    assert total <= TOTAL_BUDGET
 
 
 def test_embed_page_uses_the_versioned_assets_and_no_inline_script(client: FlaskClient) -> None:

@@ -32,6 +32,14 @@ def _reply_target(article_id: str, form: CommentForm) -> Comment | None:
     return comment
 
 
+THEMES = ("auto", "light", "dark")
+
+
+def _page_theme() -> str:
+    theme = request.args.get("theme", "auto")
+    return theme if theme in THEMES else "auto"
+
+
 def _render_fragment(
     template: str,
     article_id: str,
@@ -56,6 +64,9 @@ def _render_fragment(
         reply_to=_reply_target(article.id, form),
         max_depth=current_app.config["MAX_THREAD_DEPTH"],
         external=external,
+        # The /embed page is a document of its own, with nothing to inherit a look from:
+        # it follows the reader's scheme unless ?theme= pins one.
+        theme=None if external else _page_theme(),
     )
 
 
@@ -147,7 +158,13 @@ def embed_fragment(article_id: str) -> Response:
         return response
     # Its URLs are absolute: without PUBLIC_URL they name the request's host, and a copy
     # made for one host must not validate for another.
-    etag = public_etag(article_id, "fragment", assets.load("widget.css").digest, url_base())
+    etag = public_etag(
+        article_id,
+        "fragment",
+        assets.load("widget.css").digest,
+        assets.load("widget.js").digest,
+        url_base(),
+    )
     if unchanged(etag, article_id):
         return fragment_headers(not_modified(etag))
     html = _render_fragment(
