@@ -84,6 +84,8 @@
     const widget = root.querySelector(".mc-widget");
     if (!widget) return;
     if (host.dataset.theme) widget.dataset.theme = host.dataset.theme;
+    // What only works with the script: shown now, working from first use.
+    for (const el of root.querySelectorAll(".mc-remember, .mc-preview-toggle")) el.hidden = false;
     dates(root);
 
     // Permalinks (#comment-12) point into the shadow root, where the page cannot look.
