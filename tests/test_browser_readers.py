@@ -326,3 +326,28 @@ def test_screenshots_of_the_three_looks(
     )
     expect(page.locator(".mc-comment")).to_have_count(2)
     page.screenshot(path=str(DOCS / f"widget-{look}.png"), full_page=True)
+
+
+def test_no_axe_violations_on_the_no_js_page_for_ones_own_comment(
+    make_sites: Callable[..., Sites], axe_context: Any
+) -> None:
+    from flask import current_app
+
+    from moderation.comments.own import issue_edit_token
+
+    sites = make_sites()
+    page = axe_context.new_page()
+    page.goto(f"{sites.url}/embed/mine-a11y")
+    post(page, "Mine, without the script")
+    with sites.app.app_context():
+        comment = db.session.scalar(db.select(Comment))
+        assert comment is not None
+        token = issue_edit_token(current_app.config["SECRET_KEY"], comment)
+    page.goto(f"{sites.url}/embed/mine-a11y/mine?edit={token}")
+    expect(page.get_by_role("button", name="Save")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("textbox", name="Comment").fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".mc-error")).to_have_count(1)
+    assert axe_violations(page) == []
+    page.close()

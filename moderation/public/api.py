@@ -11,6 +11,7 @@ from ..comments.rendering import render_comment
 from ..comments.tokens import issue_token
 from ..decoding import body_fields
 from ..errors import error_response
+from ..extensions import limiter
 from . import bp
 from .assets import STATIC_DIR
 from .forms import CommentForm
@@ -128,7 +129,12 @@ def api_openapi() -> Response:
     return response
 
 
+# Rendering is bounded, but nothing else stands between a script and the renderer.
+PREVIEW_RATE_LIMIT = "30 per minute"
+
+
 @bp.post("/api/preview")
+@limiter.limit(PREVIEW_RATE_LIMIT, scope="preview")
 def api_preview() -> ResponseReturnValue:
     """A comment's text rendered as it would be published, for the widget's preview."""
     fields = body_fields(("body",))
