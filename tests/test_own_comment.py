@@ -215,3 +215,15 @@ def test_the_access_log_leaves_out_edit_tokens() -> None:
     assert conf.carries_secret("edit=abc")
     assert not conf.carries_secret("before=12&sort=newest")
     assert not conf.carries_secret("editor=1")
+
+
+def test_moderators_see_the_edit_history_in_the_log(
+    client: FlaskClient, form_token: Callable[..., str], article: object, logged_in: Any
+) -> None:
+    answer = posted(client, form_token, body="Teh first version")
+    url = f"{API}/{answer['id']}"
+    edited = client.patch(url, json={"edit_token": answer["edit_token"], "body": "Fixed"})
+    assert edited.status_code == 200
+    page = logged_in.client.get(f"/moderation/comments/{answer['id']}").get_data(as_text=True)
+    assert "reader edit" in page and "it said: Teh first version" in page
+    assert "its author" in page
