@@ -351,3 +351,24 @@ def test_no_axe_violations_on_the_no_js_page_for_ones_own_comment(
     expect(page.locator(".mc-error")).to_have_count(1)
     assert axe_violations(page) == []
     page.close()
+
+
+def test_data_sort_overrides_the_owners_order_per_widget(
+    make_sites: Callable[..., Sites], page: Any
+) -> None:
+    sites = make_sites(COMMENT_SORT="oldest")
+    for n in range(3):
+        add_comment(sites.app, "sorted", f"Comment number {n}")
+    page.goto(
+        sites.publish(
+            "/sorted",
+            '<div id="newest" data-comments="sorted" data-sort="newest"></div>'
+            '<div id="owner" data-comments="sorted"></div>',
+        )
+    )
+    newest = page.locator("#newest .mc-widget > ol > li .mc-body")
+    owner = page.locator("#owner .mc-widget > ol > li .mc-body")
+    expect(newest).to_have_count(3)
+    expect(owner).to_have_count(3)
+    assert newest.all_inner_texts() == [f"Comment number {n}" for n in (2, 1, 0)]
+    assert owner.all_inner_texts() == [f"Comment number {n}" for n in (0, 1, 2)]

@@ -215,7 +215,7 @@ window.MCWidget = (c) => {
   const count = () => {
     const left = body.maxLength - body.value.length;
     counter.hidden = body.maxLength < 0 || left > body.maxLength / 10;
-    counter.textContent = left + " " + t("left");
+    counter.textContent = t("left").replace("{n}", left);
   };
   body.addEventListener("input", count);
 
