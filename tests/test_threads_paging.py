@@ -101,6 +101,10 @@ def test_a_permalink_to_an_older_comment_opens_its_page(
     assert reply.id in shown_ids(html) and roots[1].id in shown_ids(html)
     page = client.get(f"/embed/{ARTICLE_ID}?comment={reply.id}").get_data(as_text=True)
     assert f'id="comment-{reply.id}"' in page
+    # A comment on the newest page opens the newest page, as it is.
+    newest = client.get(FRAGMENT).get_data(as_text=True)
+    assert client.get(f"{FRAGMENT}?comment={roots[5].id}").get_data(as_text=True) == newest
+    assert 'class="mc-newer"' not in newest
     # A comment readers cannot see opens the newest page.
     hidden = make_comment(Status.PENDING)
     assert shown_ids(client.get(f"{FRAGMENT}?comment={hidden.id}").get_data(as_text=True)) == (

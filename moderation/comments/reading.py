@@ -103,7 +103,9 @@ def thread_page(
     cursor: tuple[datetime, int, bool] | None = None
     if around is not None:
         root = _thread_root(article_id, around)
-        if root is not None:
+        # A thread on the newest page opens the newest page itself.
+        newest = select(roots_query(article_id).limit(size).subquery().c.id)
+        if root is not None and root.id not in set(db.session.scalars(newest)):
             cursor = (root.created_at, root.id, True)
     elif before is not None:
         row = db.session.execute(
