@@ -69,6 +69,10 @@ def test_an_approved_comment_edited_goes_back_to_pending_and_says_so(
         "status": "pending",
         "message": "Your comment was changed and is awaiting moderation again.",
     }
+    same = client.patch(
+        f"{API}/{answer['id']}", json={"edit_token": answer["edit_token"], "body": "Changed"}
+    )
+    assert same.json["status"] == "pending"
     after = client.get(API, headers={"If-None-Match": etag})
     assert after.status_code == 200 and after.json["comments"] == []
 
@@ -227,3 +231,27 @@ def test_moderators_see_the_edit_history_in_the_log(
     page = logged_in.client.get(f"/moderation/comments/{answer['id']}").get_data(as_text=True)
     assert "reader edit" in page and "it said: Teh first version" in page
     assert "its author" in page
+
+
+def test_sending_the_same_text_again_changes_nothing(
+    client: FlaskClient, form_token: Callable[..., str], article: object
+) -> None:
+    answer = posted(client, form_token, body="Kept as it is")
+    comment = db.session.get(Comment, answer["id"])
+    assert comment is not None
+    domain.approve(comment)
+    db.session.commit()
+    url = f"{API}/{answer['id']}"
+    same = client.patch(url, json={"edit_token": answer["edit_token"], "body": "Kept as it is"})
+    assert same.status_code == 200
+    assert same.json["status"] == "approved"
+    assert same.json["message"] == "Your comment was not changed."
+    assert_conforms("PATCH", url, same)
+    assert (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(ModerationEvent)
+            .where(ModerationEvent.action == "reader edit")
+        )
+        == 0
+    )

@@ -30,6 +30,7 @@ SETTLED = "This comment was turned down and can no longer be changed."
 BACK_TO_PENDING = "Your comment was changed and is awaiting moderation again."
 STILL_PENDING = "Your comment was changed; it is still awaiting moderation."
 DELETED = "Your comment was deleted."
+UNCHANGED = "Your comment was not changed."
 
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
@@ -77,12 +78,13 @@ def comment_for_token(secret_key: str, token: str, article_id: str, window: floa
 
 def reader_edit(comment: Comment, body: str) -> str:
     """Change the reader's comment; it goes (back) to pending. The audit log keeps the
-    text it replaced. Returns what to tell the reader."""
+    text it replaced. The same text again changes nothing. Returns what to tell the
+    reader."""
     if comment.status not in (Status.PENDING, Status.APPROVED):
         raise EditRefused(SETTLED)
     before = comment.status
     if body == comment.body:
-        return STILL_PENDING if before == Status.PENDING else BACK_TO_PENDING
+        return STILL_PENDING if before == Status.PENDING else UNCHANGED
     previous = comment.body
     comment.body = body
     comment.html = render_comment(body)
