@@ -22,6 +22,7 @@ from .core.exceptions import (
     CommentsClosed,
     ConflictError,
     DomainError,
+    EditRefused,
     Forbidden,
     LinkUsed,
     NotFound,
@@ -56,6 +57,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Forbidden: 403,
     LinkUsed: 410,
+    EditRefused: 403,
 }
 
 
@@ -127,6 +129,14 @@ def error_response(
 PAGE_TEMPLATES = {"/moderation/": "dashboard/error.html"}
 
 
+# The widget shows a fragment's error in its place: a paragraph, not a page.
+FRAGMENT_ERROR_TEMPLATE = "embed/load_error.html"
+
+
+def is_fragment_path(path: str) -> bool:
+    return path.startswith("/embed/") and path.endswith("/fragment")
+
+
 def wait_message() -> str:
     """A 429's message, with how long to wait when the limiter knows it."""
     limit = limiter.current_limit
@@ -142,6 +152,8 @@ def http_error_response(error: HTTPException, template: str | None = None) -> Re
     status = error.code or 500
     if status >= 500:
         rollback()
+    if template is None and is_fragment_path(request.path):
+        template = FRAGMENT_ERROR_TEMPLATE
     if template is None:
         prefix = next((p for p in PAGE_TEMPLATES if request.path.startswith(p)), None)
         template = PAGE_TEMPLATES[prefix] if prefix else "error.html"

@@ -48,7 +48,7 @@ PAGE_TAGS = frozenset(
     """html head body meta title link style script noscript iframe main header footer nav
     aside section article div p span a em strong code pre kbd br blockquote ul ol li dl dt
     dd h1 h2 h3 table thead tbody tr th td form label input textarea select option datalist
-    button details summary time svg symbol use rect path img small""".split()
+    button details summary time svg symbol use rect path img small template""".split()
 )
 # SVG is only ever the identicon: an <svg class="mc-avatar"> holding a <rect> and a <path>,
 # or, on a page of comments, the sheet of them (<svg class="mc-avatars">, a <symbol> per
@@ -291,19 +291,30 @@ def approve_all(auth: Auth, ids: list[int]) -> None:
 def every_page(client: FlaskClient, ids: list[int]) -> Iterator[tuple[str, str]]:
     """(what, markup) for every place a comment shows: the JSON API's HTML, the fragment,
     the embed page, the dashboard's queue (every page of every tab) and comment pages."""
-    data = client.get(f"/api/articles/{ARTICLE_ID}/comments").get_json()
-    assert {c["id"] for c in data["comments"]} >= set(ids)
-    for comment in data["comments"]:
+    listed: list[dict[str, Any]] = []
+    older = None
+    pages: list[str] = []
+    while True:
+        query = f"?before={older}" if older else ""
+        data = client.get(f"/api/articles/{ARTICLE_ID}/comments{query}").get_json()
+        listed += data["comments"]
+        pages.append(query)
+        older = data["older"]
+        if older is None:
+            break
+    assert {c["id"] for c in listed} >= set(ids)
+    for comment in listed:
         yield f"JSON html of #{comment['id']}", comment["html"]
         website = comment["website"]
         assert website is None or urlsplit(website).scheme in ("http", "https"), website
         # The JSON is data, not markup: the name goes out as it was written, escaped by
         # whoever puts it in a page (the widget uses the fragment's escaped markup).
         yield f"JSON author of #{comment['id']}", html.escape(comment["author"])
-    for path in (f"/embed/{ARTICLE_ID}/fragment", f"/embed/{ARTICLE_ID}"):
-        response = client.get(path)
-        assert response.status_code == 200
-        yield path, response.text
+    for query in pages:
+        for path in (f"/embed/{ARTICLE_ID}/fragment{query}", f"/embed/{ARTICLE_ID}{query}"):
+            response = client.get(path)
+            assert response.status_code == 200
+            yield path, response.text
     for status in ("approved", "all"):
         page = 1
         while True:
@@ -813,6 +824,9 @@ ROUTES = {
     "public.demo": "/demo",
     "public.embed_page": f"/embed/{ARTICLE_ID}",
     "public.embed_fragment": f"/embed/{ARTICLE_ID}/fragment",
+    "public.embed_mine": f"/embed/{ARTICLE_ID}/mine?edit={{edit_token}}",
+    "public.article_feed": f"/feeds/articles/{ARTICLE_ID}.atom",
+    "public.site_feed": "/feeds/comments.atom",
     "dashboard.articles_view": "/moderation/articles",
     "dashboard.article_view": f"/moderation/articles/{ARTICLE_ID}",
     "dashboard.login": "/moderation/login",
@@ -849,6 +863,7 @@ def route_url(endpoint: str, comment: Comment) -> str:
     from flask import current_app
 
     from moderation.accounts.models import Moderator
+    from moderation.comments.own import issue_edit_token
     from moderation.notify import links
     from moderation.notify.addresses import address_for
 
@@ -867,6 +882,7 @@ def route_url(endpoint: str, comment: Comment) -> str:
         invitation_token=links.sign(
             secret, links.INVITATION, {"email": "invited@example.org", "role": "moderator"}
         ),
+        edit_token=issue_edit_token(secret, comment),
     )
 
 
@@ -959,7 +975,7 @@ def test_hsts_on_every_response_with_secure_cookies(make_app: Callable[..., Flas
     https = {"base_url": "https://localhost"}
     for endpoint in ROUTES:
         url = ROUTES[endpoint].format(
-            digest=assets.load("widget.css").digest, comment_id=1, **NO_TOKENS
+            digest=assets.load("widget.css").digest, comment_id=1, edit_token="x", **NO_TOKENS
         )
         responses.append(client.get(url, **https))
         responses[-1].close()
@@ -982,7 +998,7 @@ def test_no_hsts_without_secure_cookies(make_app: Callable[..., Flask]) -> None:
     responses = [*error_responses(make_app)]
     for endpoint in ROUTES:
         url = ROUTES[endpoint].format(
-            digest=assets.load("widget.css").digest, comment_id=1, **NO_TOKENS
+            digest=assets.load("widget.css").digest, comment_id=1, edit_token="x", **NO_TOKENS
         )
         responses.append(client.get(url))
         responses[-1].close()

@@ -10,6 +10,7 @@ from ..core.exceptions import (
     ConflictError,
     DomainError,
     DuplicateComment,
+    EditRefused,
     Forbidden,
     InvalidParent,
     LinkUsed,
@@ -44,22 +45,39 @@ from .moderation import (
     set_status,
 )
 from .notifications import EmailAction, act_by_email_link, read_email_action
+from .own import comment_for_token, edit_deadline, issue_edit_token, reader_delete, reader_edit
 from .posting import Posted, PostingRules, Submission, post_comment, submit_comment
 from .reading import (
+    FEED_SIZE,
+    SORTS,
     VERSION_QUERY,
     ShownComment,
+    ThreadPage,
     approved_comments,
     approved_count,
     approved_counts,
     approved_rows,
     article_row,
+    latest_approved,
     public_comment,
     public_version,
+    thread_page,
     version_token,
 )
 from .threads import ThreadNode, build_thread, can_reply_to, thread_depth
 
 __all__ = [
+    "EditRefused",
+    "comment_for_token",
+    "edit_deadline",
+    "issue_edit_token",
+    "reader_delete",
+    "reader_edit",
+    "FEED_SIZE",
+    "SORTS",
+    "latest_approved",
+    "ThreadPage",
+    "thread_page",
     "ACTIONS",
     "ACTION_FOR_STATUS",
     "ALL_ACTIONS",

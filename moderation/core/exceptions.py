@@ -50,3 +50,8 @@ class Forbidden(DomainError):
 
 class LinkUsed(DomainError):
     """A link that works once was used already."""
+
+
+class EditRefused(DomainError):
+    """A reader's edit token does not allow this: forged, for another comment, or the
+    time to change the comment has passed."""

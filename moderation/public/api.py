@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, jsonify, render_template, request
+from flask import Response, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from .. import comments as domain
+from ..comments.models import BODY_MAX
+from ..comments.rendering import render_comment
 from ..comments.tokens import issue_token
+from ..decoding import body_fields
 from ..errors import error_response
+from ..extensions import limiter
 from . import bp
 from .assets import STATIC_DIR
 from .caching import public_cache_headers
 from .forms import CommentForm
+from .own import edit_answer
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
 from .reading import (
     article_view,
-    avatar_sheet,
     cached_read,
     keep_whole,
+    load_page,
     not_modified,
+    page_request,
+    pending_html,
     public_etag,
     unchanged,
 )
@@ -50,15 +57,18 @@ def api_comments(article_id: str) -> ResponseReturnValue:
     etag = public_etag(article_id, "json")
     if unchanged(etag, article_id):
         return not_modified(etag)
+    wanted = page_request()
 
     def render() -> bytes:
         article = article_view(article_id)
-        comments = domain.approved_rows(article.id)
+        page = load_page(article.id, wanted)
         listing = {
             "article": {"id": article.id, "title": article.title, "url": article.url},
-            "count": len(comments),
+            "count": page.total,
             "closed": article.closed,
-            "comments": [domain.public_comment(c) for c in comments],
+            "sort": page.sort,
+            "older": page.older,
+            "comments": [domain.public_comment(c) for c in page.comments],
         }
         return current_app.json.dumps(listing, separators=(",", ":")).encode() + b"\n"
 
@@ -112,21 +122,15 @@ def api_post_comment(article_id: str) -> Response | tuple[Response, int]:
     except domain.DomainError as exc:
         return error_response(400, exc.message, errors=form.errors_by_field())
     # The same template as every other comment, marked as pending, for the reader alone.
-    rendered = render_template(
-        "embed/pending.html",
-        thread=[domain.ThreadNode(comment, [])],
-        avatars=avatar_sheet(inline=True),
-        pending=True,
-        reply_form=None,
-        max_depth=1,
-    )
+    rendered = pending_html(comment)
     return (
         jsonify(
             id=comment.id,
             status="pending",
             message=THANKS,
             comment=domain.public_comment(comment),
-            comment_html=rendered.strip(),
+            comment_html=rendered,
+            **edit_answer(comment),
         ),
         202,
     )
@@ -139,4 +143,27 @@ def api_openapi() -> Response:
     response.headers["Cache-Control"] = "public, max-age=600"
     response.add_etag()
     response.make_conditional(request)
+    return response
+
+
+# Rendering is bounded, but nothing else stands between a script and the renderer.
+PREVIEW_RATE_LIMIT = "30 per minute"
+
+
+@bp.post("/api/preview")
+@limiter.limit(PREVIEW_RATE_LIMIT, scope="preview")
+def api_preview() -> ResponseReturnValue:
+    """A comment's text rendered as it would be published, for the widget's preview."""
+    fields = body_fields(("body",))
+    if "body" not in fields:
+        return error_response(400, "Send the text to preview.", errors={"body": ["Missing."]})
+    body = str(fields["body"])
+    if len(body) > BODY_MAX:
+        return error_response(
+            400,
+            f"Keep the comment under {BODY_MAX:,} characters.",
+            errors={"body": [f"Keep the comment under {BODY_MAX:,} characters."]},
+        )
+    response = jsonify(html=render_comment(body))
+    response.headers["Cache-Control"] = "no-store"
     return response

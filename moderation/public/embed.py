@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -10,31 +10,48 @@ from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import comments as domain
+from ..comments.models import Comment, Status
 from ..comments.tokens import issue_token
-from ..errors import error_response
+from ..core.database import db, is_id
+from ..errors import FRAGMENT_ERROR_TEMPLATE, error_response
 from ..security import embed_page_csp, fragment_headers
 from ..urls import url_base
 from . import assets, bp
 from .caching import public_cache_headers
+from .cors import origin_allowed
 from .forms import CommentForm
+from .own import DELETED, EDIT_PARAM, edit_answer
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
 from .reading import (
     article_view,
     avatar_sheet,
     cached_read,
     keep_whole,
+    load_page,
     not_modified,
+    page_request,
     public_etag,
     unchanged,
 )
 
 
-def _reply_target(
-    comments: Sequence[domain.ShownComment], form: CommentForm
-) -> domain.ShownComment | None:
+def _reply_target(article_id: str, form: CommentForm) -> Comment | None:
     """The published comment the no-JS form answers (``?reply_to=`` or a re-shown form)."""
     wanted = form.parent_id.data or request.args.get("reply_to", type=int)
-    return next((c for c in comments if c.id == wanted), None) if wanted else None
+    if not wanted or not is_id(wanted):
+        return None
+    comment = db.session.get(Comment, wanted)
+    if comment is None or comment.article_id != article_id or comment.status != Status.APPROVED:
+        return None
+    return comment
+
+
+THEMES = ("auto", "light", "dark")
+
+
+def _page_theme() -> str:
+    theme = request.args.get("theme", "auto")
+    return theme if theme in THEMES else "auto"
 
 
 # Blank fields rendered per id prefix, per app (a few hundred bytes each).
@@ -64,22 +81,28 @@ def _render_fragment(
     notice: str = "",
     external: bool,
     blank: bool = False,
+    own_link: str = "",
 ) -> str:
     article = article_view(article_id)
-    comments = domain.approved_rows(article.id)
+    page = load_page(article.id, page_request())
     return render_template(
         template,
         article=article,
-        thread=domain.build_thread(comments, current_app.config["MAX_THREAD_DEPTH"]),
-        count=len(comments),
+        page=page,
+        thread=page.threads,
+        count=page.total,
         avatars=avatar_sheet(f"{article.id}-" if external else ""),
         form=form,
         notice=notice,
-        reply_to=_reply_target(comments, form),
+        own_link=own_link,
+        reply_to=_reply_target(article.id, form),
         max_depth=current_app.config["MAX_THREAD_DEPTH"],
         external=external,
         pending=False,
         blank_fields=_blank_fields(form) if blank else None,
+        # The /embed page is a document of its own, with nothing to inherit a look from:
+        # it follows the reader's scheme unless ?theme= pins one.
+        theme=None if external else _page_theme(),
     )
 
 
@@ -89,12 +112,15 @@ def _embed_response(
     form: CommentForm | None = None,
     notice: str = "",
     status: int = 200,
+    own_link: str = "",
 ) -> Response:
     if form is None:
         form = CommentForm(formdata=None)
     if not form.token.data or form.token.errors:
         form.token.data = issue_token(current_app.config["SECRET_KEY"], article_id)
-    html = _render_fragment("embed/page.html", article_id, form=form, notice=notice, external=False)
+    html = _render_fragment(
+        "embed/page.html", article_id, form=form, notice=notice, external=False, own_link=own_link
+    )
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = embed_page_csp()
     response.headers["Cache-Control"] = "no-store"
@@ -103,7 +129,16 @@ def _embed_response(
 
 @bp.get("/embed/<article_id>")
 def embed_page(article_id: str) -> Response:
-    return _embed_response(article_id, notice=THANKS if request.args.get("posted") else "")
+    if request.args.get("deleted"):
+        return _embed_response(article_id, notice=DELETED)
+    if not request.args.get("posted"):
+        return _embed_response(article_id)
+    token = request.args.get(EDIT_PARAM, "")
+    link = url_for("public.embed_mine", article_id=article_id, edit=token)
+    response = _embed_response(article_id, notice=THANKS, own_link=link if token else "")
+    # The address carries the edit token: never hand it on to another page.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 # A reader without JavaScript who pasted a comment a little over the limit must get the
@@ -128,12 +163,13 @@ def embed_post(article_id: str) -> ResponseReturnValue:
         return error_response(413, FORM_TOO_LARGE)
     form = CommentForm(formdata=fields)
     try:
-        submit(article_id, form, fields)
+        comment = submit(article_id, form, fields)
     except SubmissionRefused as exc:
         return error_response(exc.status, exc.message)
     except domain.DomainError as exc:
         return _embed_response(article_id, form=form, notice=exc.message, status=400)
-    target = url_for("public.embed_page", article_id=article_id, posted=1)
+    token = edit_answer(comment).get("edit_token")
+    target = url_for("public.embed_page", article_id=article_id, posted=1, edit=token)
     return redirect(target + "#leave-reply", code=303)
 
 
@@ -146,9 +182,26 @@ def embed_fragment(article_id: str) -> Response:
     it renders), so any cache may keep it; it is revalidated cheaply with its ETag, and
     an unchanged article's rendering comes from the read cache.
     """
+    origin = request.headers.get("Origin")
+    if not origin_allowed(origin):
+        # Said to the widget, which shows it (CORS lets it read this answer, and only it).
+        response = error_response(
+            403,
+            "These comments cannot be shown on this site: its address is not among the "
+            "blogs allowed (MODERATION_ALLOWED_ORIGINS).",
+            template=FRAGMENT_ERROR_TEMPLATE,
+        )
+        response.headers["Access-Control-Allow-Origin"] = str(origin)
+        return response
     # Its URLs are absolute: without PUBLIC_URL they name the request's host, and a copy
     # made for one host must not validate for another.
-    etag = public_etag(article_id, "fragment", assets.load("widget.css").digest, url_base())
+    etag = public_etag(
+        article_id,
+        "fragment",
+        assets.load("widget.css").digest,
+        assets.load("widget.js").digest,
+        url_base(),
+    )
     if unchanged(etag, article_id):
         return fragment_headers(not_modified(etag))
 

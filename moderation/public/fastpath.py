@@ -29,7 +29,7 @@ from ..extensions import cache, db
 from . import assets, caching
 from .api import MAX_API_URL_LENGTH
 from .caching import STORE_HEADER
-from .reading import VERSION_KEY, etag_of
+from .reading import VERSION_KEY, etag_of, page_parts
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -39,6 +39,8 @@ ROUTE = re.compile(r"/(?:api/articles/([^/]+)/comments|embed/([^/]+)/fragment)")
 # Made per request, never stored.
 PER_REQUEST = frozenset({"x-request-id", "access-control-allow-origin", STORE_HEADER.lower()})
 NOT_IN_304 = frozenset({"content-type", "content-length"})
+# Query arguments that ask for something other than the newest page as it is kept.
+PAGE_ARGS = frozenset({"reply_to", "before", "comment", "sort"})
 
 
 def store_key(etag: str) -> str:
@@ -74,6 +76,9 @@ class CachedReads:
             return self._through_flask(environ, start_response, keep=False)
         kind = "json" if match.group(1) else "fragment"
         article_id = match.group(1) or match.group(2)
+        if kind == "fragment" and self._refused_origin(environ):
+            # Another site's page gets no comments: Flask says why (a 403).
+            return self._through_flask(environ, start_response, keep=False)
         stored = self._lookup(environ, kind, article_id)
         if stored is None:
             return self._through_flask(environ, start_response)
@@ -96,7 +101,9 @@ class CachedReads:
         query = environ.get("QUERY_STRING", "")
         if len(environ.get("PATH_INFO", "")) + len(query) + 1 > MAX_API_URL_LENGTH:
             return None
-        if "reply_to" in parse_qs(query) or "*" in environ.get("HTTP_IF_NONE_MATCH", ""):
+        asked = parse_qs(query, keep_blank_values=True)
+        # A reply form, or a page other than the newest in the owner's order: Flask's.
+        if PAGE_ARGS & asked.keys() or "*" in environ.get("HTTP_IF_NONE_MATCH", ""):
             return None
         if kind == "fragment" and self.own_origin is None:
             return None  # its URLs follow the request's host: Flask knows it best
@@ -110,8 +117,13 @@ class CachedReads:
         try:
             extra: tuple[str, ...] = ()
             if kind == "fragment":
-                extra = (assets.load("widget.css").digest, str(self.config["PUBLIC_URL"]))
-            etag = etag_of(kind, ["v", environ[VERSION_KEY][1]], "", self.config, extra)
+                extra = (
+                    assets.load("widget.css").digest,
+                    assets.load("widget.js").digest,
+                    str(self.config["PUBLIC_URL"]),
+                )
+            page = page_parts(self.config["COMMENT_SORT"])
+            etag = etag_of(kind, ["v", environ[VERSION_KEY][1]], "", page, self.config, extra)
             stored = self.store.get(store_key(etag))
         except Exception:  # a database or a Redis that fails: Flask answers, and says so
             return None
@@ -139,14 +151,23 @@ class CachedReads:
             environ[VERSION_KEY] = (article_id, exc)
             return None
 
+    def _own(self, environ: WSGIEnvironment) -> str:
+        return self.own_origin or f"{environ['wsgi.url_scheme']}://{environ.get('HTTP_HOST', '')}"
+
+    def _refused_origin(self, environ: WSGIEnvironment) -> bool:
+        """``cors.origin_allowed`` says no: a browser on a site not allowed."""
+        origin = environ.get("HTTP_ORIGIN")
+        if not origin or origin.rstrip("/") == self._own(environ):
+            return False
+        return self._allow_origin(environ) is None
+
     def _allow_origin(self, environ: WSGIEnvironment) -> str | None:
         """``cors.add_cors_headers``'s answer for this request's Origin."""
         origin = environ.get("HTTP_ORIGIN")
         if not origin:
             return None
         bare = origin.rstrip("/")
-        own = self.own_origin or f"{environ['wsgi.url_scheme']}://{environ.get('HTTP_HOST', '')}"
-        if bare == own:
+        if bare == self._own(environ):
             return None
         if bare in self.origins or "*" in self.origins:
             return origin

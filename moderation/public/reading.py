@@ -7,15 +7,62 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, abort, current_app, g, request
+from flask import Response, abort, current_app, g, render_template, request
 
 from .. import comments as domain
 from ..comments.avatars import AvatarSheet
+from ..comments.models import Comment, Status
+from ..core.database import MAX_ID, is_id
 from ..extensions import cache
 from .caching import STORE_HEADER, cached_rendering, public_cache_headers, read_version
 
 # The WSGI environ key where the fast path leaves the version it read (see fastpath).
 VERSION_KEY = "moderation.article_version"
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Which page of an article's comments the query string asks for."""
+
+    sort: str
+    before: int | None
+    around: int | None
+
+
+def _single_arg(name: str) -> str | None:
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        abort(400, f"Give '{name}' once.")
+    return values[0] if values else None
+
+
+def _comment_id_arg(name: str) -> int | None:
+    raw = _single_arg(name)
+    if raw is None:
+        return None
+    if not is_id(raw):
+        abort(400, f"'{name}' must be a comment id (a whole number from 1 to {MAX_ID}).")
+    return int(raw)
+
+
+def page_request() -> PageRequest:
+    """The page asked for: ``?before=ID`` (older than that thread), ``?comment=ID`` (the
+    page holding that comment) and ``?sort=oldest|newest`` (else the owner's setting)."""
+    sort = _single_arg("sort") or current_app.config["COMMENT_SORT"]
+    if sort not in domain.SORTS:
+        abort(400, "'sort' must be 'oldest' or 'newest'.")
+    return PageRequest(sort, _comment_id_arg("before"), _comment_id_arg("comment"))
+
+
+def load_page(article_id: str, wanted: PageRequest) -> domain.ThreadPage:
+    return domain.thread_page(
+        article_id,
+        size=current_app.config["PAGE_SIZE"],
+        sort=wanted.sort,
+        before=wanted.before,
+        around=wanted.around,
+        max_depth=current_app.config["MAX_THREAD_DEPTH"],
+    )
 
 
 @dataclass
@@ -39,6 +86,7 @@ def public_etag(article_id: str, kind: str, *extra: str) -> str:
     that change the rendering always do; ``reply_to`` opens the form as a reply.
     """
     config = current_app.config
+    wanted = page_request()
     known = request.environ.get(VERSION_KEY)
     if known is not None and known[0] == article_id:
         if isinstance(known[1], Exception):
@@ -55,17 +103,31 @@ def public_etag(article_id: str, kind: str, *extra: str) -> str:
         state = ["new", str(config["AUTO_CREATE_ARTICLES"]), *_details_from_query()]
     else:
         state = ["v", version]
-    return etag_of(kind, state, request.args.get("reply_to", ""), config, extra)
+    page = page_parts(wanted.sort, wanted.before, wanted.around)
+    return etag_of(kind, state, request.args.get("reply_to", ""), page, config, extra)
+
+
+def page_parts(sort: str, before: int | None = None, around: int | None = None) -> list[str]:
+    """The page request's share of a validator (the fast path serves the default page)."""
+    return [sort, str(before or ""), str(around or "")]
 
 
 def etag_of(
-    kind: str, state: Sequence[str], reply_to: str, config: Mapping[str, Any], extra: Sequence[str]
+    kind: str,
+    state: Sequence[str],
+    reply_to: str,
+    page: Sequence[str],
+    config: Mapping[str, Any],
+    extra: Sequence[str],
 ) -> str:
     """The validator from its parts (``public_etag``; the WSGI fast path uses it too)."""
     parts = (
         kind,
         *state,
         reply_to,
+        *page,
+        str(config["PAGE_SIZE"]),
+        str(config["EDIT_WINDOW_MINUTES"]),
         str(config["MAX_THREAD_DEPTH"]),
         str(config["GRAVATAR"]),
         *extra,
@@ -146,3 +208,16 @@ def article_view(article_id: str) -> ArticleView:
         title, url = _details_from_query()
         return ArticleView(article_id, title, url, False)
     abort(404, domain.unknown_article_message(article_id))
+
+
+def pending_html(comment: Comment) -> str:
+    """The reader's own comment, as they alone see it right after posting or changing it:
+    the same template as every other comment, marked while it awaits moderation."""
+    return render_template(
+        "embed/pending.html",
+        thread=[domain.ThreadNode(comment, [])],
+        avatars=avatar_sheet(inline=True),
+        pending=comment.status is Status.PENDING,
+        reply_form=None,
+        max_depth=1,
+    ).strip()
