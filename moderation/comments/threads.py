@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .models import Comment, Status
-from .reading import ShownComment
+
+if TYPE_CHECKING:  # reading builds its pages with build_thread
+    from .reading import ShownComment
 
 
 def thread_depth(comment: Comment) -> int:

@@ -8,6 +8,7 @@ import logging
 
 from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from .. import comments as domain
 from ..comments.models import Comment
@@ -124,6 +125,7 @@ def _mine_page(article_id: str, comment: Comment, form: EditForm, notice: str = 
         "embed/mine.html",
         article=article_view(article_id),
         comment=comment,
+        comment_html=Markup(pending_html(comment)),
         form=form,
         notice=notice,
         until=domain.edit_deadline(comment, edit_window()),
