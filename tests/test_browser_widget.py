@@ -164,7 +164,7 @@ def test_reader_posts_from_another_origin_and_sees_it_after_approval(
 
     page.goto(url)
     expect_text(page, ".mc-count", "0 comments")
-    assert page.locator("[data-comments-count]").inner_text() == "0 comments"
+    expect_text(page, "[data-comments-count]", "0 comments")
     fill(page, "The *cell* scenes made me laugh and cry.")
     page.get_by_role("button", name="Post comment").click()
 
