@@ -11,7 +11,7 @@ PORT ?= 5000
 PUBLIC_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install install-dev browser-deps bench clean
+.PHONY: run test lint install install-dev browser-deps bench clean i18n
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,16 @@ test: install-dev browser-deps lint
 		echo "--- again against $$MODERATION_TEST_DATABASE_URL"; \
 		$(BIN)/pytest; \
 	fi
+
+# Extract every marked message into messages.pot and merge it into each language's .po
+# (new messages come in untranslated; the test suite fails until they are translated).
+# A new language: $(BIN)/pybabel init -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l CODE
+CATALOGS := moderation/translations
+i18n: install-dev
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k _ -k _n:1,2 -k _l -k lazy_gettext \
+		--no-location --sort-output --omit-header -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel update --quiet -i $(CATALOGS)/messages.pot -d $(CATALOGS) \
+		--no-fuzzy-matching --ignore-obsolete --no-location
 
 bench: install-dev
 	@for script in bench/*.py; do $(BIN)/python $$script || exit 1; done

@@ -173,7 +173,7 @@ def resolve_secret_key(app: Flask) -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import security
+    from . import i18n, security
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -185,6 +185,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     security.init_app(app)
+    i18n.init_app(app)
 
 
 def load_user(user_id: str) -> Any:

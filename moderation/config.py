@@ -173,6 +173,16 @@ def rate_limit(value: Any) -> str:
     return value
 
 
+def locale(value: Any) -> str:
+    """One of the shipped languages, by its tag (``ko``, ``pt-BR``, ``pt_BR``)."""
+    from .core.i18n import LOCALES, match_locale
+
+    found = match_locale(text(value))
+    if found is None:
+        raise ValueError(f"expected one of {', '.join(LOCALES)}")
+    return found
+
+
 @dataclass(frozen=True)
 class Setting:
     parse: Callable[[Any], Any]
@@ -231,6 +241,8 @@ SETTINGS: dict[str, Setting] = {
     # SQLite's write lock), then a statement. A database that is down or hung answers 503.
     "DB_CONNECT_TIMEOUT": Setting(seconds, 5.0),
     "DB_STATEMENT_TIMEOUT": Setting(seconds, 10.0),
+    # The language of readers whose widget, page and browser name none that is shipped.
+    "DEFAULT_LOCALE": Setting(locale, "en"),
 }
 
 

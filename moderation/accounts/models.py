@@ -24,6 +24,8 @@ class Moderator(UserMixin, Model):
     # Part of the session's user id: bumping it ends every session of this moderator
     # (logout, password change, disabling), since the session cookie lives client-side.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The dashboard's language as this moderator chose it; None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..core.database import db, utcnow
 from ..core.exceptions import DomainError
+from ..core.i18n import _, match_locale
 from ..core.text import control_characters, email_problem, normalize_email
 from .models import Moderator
 from .passwords import hash_method, hash_password, verify_password
@@ -129,3 +130,15 @@ def end_sessions(moderator: Moderator) -> None:
 def record_login(moderator: Moderator) -> None:
     """Remember when a moderator last logged in."""
     moderator.last_login_at = utcnow()
+
+
+def set_locale(moderator: Moderator, locale: str | None) -> Moderator:
+    """The dashboard's language for this moderator: one of the shipped locales, or None
+    (empty) to follow the browser."""
+    if locale:
+        found = match_locale(locale)
+        if found is None:
+            raise DomainError(_("There is no such language."), field="locale")
+        locale = found
+    moderator.locale = locale or None
+    return moderator

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..core.i18n import _
 from .models import Comment, Status
 
 
@@ -21,7 +22,7 @@ def thread_depth(comment: Comment) -> int:
     return depth
 
 
-TOO_DEEP = "This conversation is nested as deep as it can go."
+TOO_DEEP = _("This conversation is nested as deep as it can go.")
 
 
 def can_reply_to(comment: Comment, max_depth: int) -> bool:

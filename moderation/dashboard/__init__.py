@@ -15,7 +15,13 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from ..comments.actions import ALL_ACTIONS, STATUS_ACTIONS
+from ..comments.actions import (
+    ALL_ACTIONS,
+    STATUS_ACTIONS,
+    STATUS_TABS,
+    event_name,
+    status_name,
+)
 from ..comments.models import Status
 from ..decoding import require_form_post
 from ..errors import UNAVAILABLE, http_error_response, rollback, unavailable_response
@@ -60,6 +66,9 @@ def pending_total() -> int:
 def dashboard_globals() -> dict[str, Any]:
     return {
         "Status": Status,
+        "status_name": status_name,
+        "status_tab": STATUS_TABS.__getitem__,
+        "event_name": event_name,
         "actions": ALL_ACTIONS,
         "status_actions": STATUS_ACTIONS.values(),
         "pending_total": pending_total(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.validators import (
@@ -27,13 +28,20 @@ class LoginForm(FlaskForm):
     """Email and password. No email format check: every failure reads the same."""
 
     email = StringField(
-        "Email",
+        _l("Email"),
         filters=[strip],
-        validators=[DataRequired("Enter your email address."), Length(max=EMAIL_MAX)],
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=EMAIL_MAX)],
     )
     password = PasswordField(
-        "Password", validators=[DataRequired("Enter your password."), Length(max=1024)]
+        _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=1024)]
     )
+    next = HiddenField()
+
+
+class LanguageForm(FlaskForm):
+    """The dashboard's language: a shipped locale, or empty for the browser's."""
+
+    locale = StringField(_l("Language"), filters=[strip], validators=[Length(max=16)])
     next = HiddenField()
 
 
@@ -46,31 +54,31 @@ class CommentActionForm(ActionForm):
 
     version = IntegerField(
         validators=[
-            InputRequired("This form is out of date; reload the page."),
-            NumberRange(1, MAX_ID, "This form is out of date; reload the page."),
+            InputRequired(_l("This form is out of date; reload the page.")),
+            NumberRange(1, MAX_ID, _l("This form is out of date; reload the page.")),
         ]
     )
     next = HiddenField()
 
 
-def _body_field(label: str) -> TextAreaField:
+def _body_field(label: Any) -> TextAreaField:
     return TextAreaField(
         label,
         filters=[strip, normalize_newlines],
         validators=[
-            DataRequired("Please write something."),
-            Length(max=BODY_MAX, message=f"Keep the text under {BODY_MAX:,} characters."),
+            DataRequired(_l("Please write something.")),
+            Length(max=BODY_MAX, message=_l("Keep the text under %(max)d characters.")),
             NoControlCharacters(allow="\n\t"),
         ],
     )
 
 
 class EditCommentForm(CommentActionForm):
-    body = _body_field("Text")
+    body = _body_field(_l("Text"))
 
 
 class ReplyForm(CommentActionForm):
-    body = _body_field("Your reply")
+    body = _body_field(_l("Your reply"))
 
 
 BULK_MAX = 500
@@ -89,23 +97,23 @@ class ValuesField(Field):
 def check_selection(form: Any, field: Any) -> None:
     """A bulk checkbox says ``ID:VERSION``; a bare ``ID`` skips the version check."""
     if not field.data:
-        raise ValidationError("Select at least one comment.")
+        raise ValidationError(_l("Select at least one comment."))
     if len(field.data) > BULK_MAX:
-        raise ValidationError(f"Select at most {BULK_MAX} comments at once.")
+        raise ValidationError(_l("Select at most %(max)d comments at once.", max=BULK_MAX))
     for entry in field.data:
         comment_id, _, version = entry.partition(":")
         if not is_id(comment_id) or (version and not is_id(version)):
-            raise ValidationError("The selection could not be read; reload the page.")
+            raise ValidationError(_l("The selection could not be read; reload the page."))
 
 
 class BulkForm(FlaskForm):
     """Many comments, one action."""
 
     action = StringField(
-        "Action",
-        validators=[AnyOf(list(ACTIONS), message="Choose an action.")],
+        _l("Action"),
+        validators=[AnyOf(list(ACTIONS), message=_l("Choose an action."))],
     )
-    selected = ValuesField("Selected comments", default=list, validators=[check_selection])
+    selected = ValuesField(_l("Selected comments"), default=list, validators=[check_selection])
     next = HiddenField()
 
     def selection(self) -> list[tuple[int, int | None]]:
@@ -122,13 +130,13 @@ class ArticleForm(FlaskForm):
     ``maxlength``."""
 
     title = StringField(
-        "Title",
+        _l("Title"),
         filters=[strip],
         validators=[DomainRule(check_title)],
         render_kw={"maxlength": TITLE_MAX},
     )
     url = StringField(
-        "Address (URL)",
+        _l("Address (URL)"),
         filters=[strip],
         validators=[DomainRule(check_url)],
         render_kw={"maxlength": URL_MAX},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from .. import comments as domain
 from ..comments.tokens import issue_token
@@ -30,8 +31,11 @@ def refuse_long_api_urls() -> Response | None:
     if length > MAX_API_URL_LENGTH:
         return error_response(
             414,
-            f"That address is too long: API addresses are at most {MAX_API_URL_LENGTH} "
-            "characters. Ask for fewer articles at once.",
+            _(
+                "That address is too long: API addresses are at most %(max)d characters. "
+                "Ask for fewer articles at once.",
+                max=MAX_API_URL_LENGTH,
+            ),
         )
     return None
 
@@ -60,9 +64,9 @@ def api_counts() -> ResponseReturnValue:
     """Approved-comment counts of several articles: ``?article=a&article=b``."""
     article_ids = list(dict.fromkeys(request.args.getlist("article")))
     if not article_ids:
-        abort(400, "Name at least one article: /api/counts?article=ID.")
+        abort(400, _("Name at least one article: /api/counts?article=ID."))
     if len(article_ids) > MAX_COUNT_ARTICLES:
-        abort(400, f"Ask for at most {MAX_COUNT_ARTICLES} articles at once.")
+        abort(400, _("Ask for at most %(max)d articles at once.", max=MAX_COUNT_ARTICLES))
     # An id that cannot exist has no comments; one bad id must not blank the others.
     counts = domain.approved_counts([a for a in article_ids if domain.is_valid_article_id(a)])
     counts.update((a, 0) for a in article_ids if a not in counts)

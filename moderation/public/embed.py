@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import comments as domain
@@ -25,7 +26,7 @@ def _reply_target(comments: list[Comment], form: CommentForm) -> Comment | None:
 
 
 def _render_fragment(
-    template: str, article_id: str, *, form: CommentForm, notice: str = "", external: bool
+    template: str, article_id: str, *, form: CommentForm, notice: object = "", external: bool
 ) -> str:
     article = article_view(article_id)
     comments = domain.approved_comments(article.id)
@@ -46,7 +47,7 @@ def _embed_response(
     article_id: str,
     *,
     form: CommentForm | None = None,
-    notice: str = "",
+    notice: object = "",
     status: int = 200,
 ) -> Response:
     if form is None:
@@ -69,7 +70,7 @@ def embed_page(article_id: str) -> Response:
 # form back with the text and the length message, not lose it to a 413: this route reads
 # bodies up to this size (or MAX_CONTENT_LENGTH, if larger) so the validator can speak.
 FORM_HARD_LIMIT = 1024 * 1024
-FORM_TOO_LARGE = (
+FORM_TOO_LARGE = _l(
     "That comment is far too long to send: comments are limited to 10,000 characters. "
     "Go back (your browser usually keeps what you wrote), shorten it and send it again."
 )
