@@ -60,7 +60,7 @@ test: install-dev browser-deps lint
 # A new language: $(BIN)/pybabel init -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l CODE
 CATALOGS := moderation/translations
 i18n: install-dev
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _ -k _n:1,2 -k _l -k lazy_gettext \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k _n:1,2 -k _l -k lazy_gettext \
 		--no-location --sort-output --omit-header -o $(CATALOGS)/messages.pot .
 	$(BIN)/pybabel update --quiet -i $(CATALOGS)/messages.pot -d $(CATALOGS) \
 		--no-fuzzy-matching --ignore-obsolete --no-location
