@@ -62,8 +62,8 @@ CATALOGS := moderation/translations
 i18n: install-dev
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k _n:1,2 -k _l -k lazy_gettext \
 		--no-location --sort-output --omit-header -o $(CATALOGS)/messages.pot .
-	$(BIN)/pybabel update --quiet -i $(CATALOGS)/messages.pot -d $(CATALOGS) \
-		--no-fuzzy-matching --ignore-obsolete --no-location
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) \
+		--no-fuzzy-matching --ignore-obsolete
 
 bench: install-dev
 	@for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
