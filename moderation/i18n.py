@@ -23,7 +23,7 @@ from typing import Any
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import format_datetime, format_timedelta, get_locale, get_translations
 from flask_babel.speaklater import LazyString
@@ -43,6 +43,8 @@ DASHBOARD_PREFIX = "/moderation"
 
 def browser_locale() -> str | None:
     """The first language of ``Accept-Language`` (by quality) that is shipped."""
+    # The answer now depends on that header: caches must know (see ``add_vary``).
+    g.locale_from_browser = True
     for tag, _quality in request.accept_languages:
         found = match_locale(tag)
         if found:
@@ -65,6 +67,13 @@ def select_locale() -> str:
         return moderator_locale() or browser_locale() or default
     asked = request.args.get("lang")
     return match_locale(asked) or browser_locale() or default
+
+
+def add_vary(response: Response) -> Response:
+    """``Vary: Accept-Language`` on every answer whose language came from that header."""
+    if g.get("locale_from_browser"):
+        response.vary.add("Accept-Language")
+    return response
 
 
 def locale_name() -> str:
@@ -157,6 +166,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     i18n.use_translations(get_translations)
     app.json = JSONProvider(app)
+    app.after_request(add_vary)
     app.add_template_filter(since, "since")
     app.add_template_filter(exact_time, "exact_time")
     app.add_template_global(language_tag, "language_tag")

@@ -56,9 +56,13 @@ def _check_email(email: str) -> str:
 def check_password(password: str) -> None:
     """A password is at least 8 characters long (and not absurdly long)."""
     if len(password) < PASSWORD_MIN:
-        raise DomainError(f"A password needs at least {PASSWORD_MIN} characters.", field="password")
+        raise DomainError(
+            _("A password needs at least %(min)d characters.", min=PASSWORD_MIN), field="password"
+        )
     if len(password) > PASSWORD_MAX:
-        raise DomainError(f"A password has at most {PASSWORD_MAX} characters.", field="password")
+        raise DomainError(
+            _("A password has at most %(max)d characters.", max=PASSWORD_MAX), field="password"
+        )
 
 
 def create_moderator(email: str, password: str) -> Moderator:
@@ -66,7 +70,7 @@ def create_moderator(email: str, password: str) -> Moderator:
     email = _check_email(email)
     check_password(password)
     if find_moderator(email) is not None:
-        raise DomainError(f"There is already a moderator {email}.", field="email")
+        raise DomainError(_("There is already a moderator %(email)s.", email=email), field="email")
     moderator = Moderator(email=email, password_hash=hash_password(password), active=True)
     db.session.add(moderator)
     db.session.flush()
@@ -82,7 +86,7 @@ def get_moderator(email: str) -> Moderator:
     """The moderator with that email (any case), or a DomainError."""
     moderator = find_moderator(email)
     if moderator is None:
-        raise DomainError(f"There is no moderator {email.strip()}.", field="email")
+        raise DomainError(_("There is no moderator %(email)s.", email=email.strip()), field="email")
     return moderator
 
 
