@@ -179,9 +179,9 @@ def test_the_dashboard_follows_the_browser_until_the_moderator_chooses(
         assert db.session.get(Moderator, moderator.id).locale == "ja"  # type: ignore[union-attr]
     # Back to the browser's.
     logged_in.post("/moderation/language", {"locale": ""})
-    assert "Cola de moderación" in client.get(
-        "/moderation/", headers={"Accept-Language": "es"}
-    ).text
+    assert (
+        "Cola de moderación" in client.get("/moderation/", headers={"Accept-Language": "es"}).text
+    )
 
 
 def test_a_language_that_is_not_shipped_is_refused(logged_in: Auth) -> None:
