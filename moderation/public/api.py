@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import comments as domain
 from ..comments.tokens import issue_token
@@ -70,7 +71,9 @@ def api_counts() -> ResponseReturnValue:
     # An id that cannot exist has no comments; one bad id must not blank the others.
     counts = domain.approved_counts([a for a in article_ids if domain.is_valid_article_id(a)])
     counts.update((a, 0) for a in article_ids if a not in counts)
-    response = jsonify(counts=counts)
+    # The words, so the widget's script needs none of its own, in every language.
+    labels = {a: ngettext("%(num)d comment", "%(num)d comments", n) for a, n in counts.items()}
+    response = jsonify(counts=counts, labels=labels)
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
     response.make_conditional(request)
