@@ -31,7 +31,7 @@ from flask_login import current_user
 
 from .core import i18n
 from .core.database import utcnow
-from .core.i18n import LOCALES, Text, match_locale
+from .core.i18n import LOCALES, Text, match_locale, reader_locale
 from .extensions import babel
 
 log = logging.getLogger(__name__)
@@ -39,17 +39,6 @@ log = logging.getLogger(__name__)
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 DOMAIN = "messages"
 DASHBOARD_PREFIX = "/moderation"
-
-
-def browser_locale() -> str | None:
-    """The first language of ``Accept-Language`` (by quality) that is shipped."""
-    # The answer now depends on that header: caches must know (see ``add_vary``).
-    g.locale_from_browser = True
-    for tag, _quality in request.accept_languages:
-        found = match_locale(tag)
-        if found:
-            return found
-    return None
 
 
 def moderator_locale() -> str | None:
@@ -64,13 +53,22 @@ def select_locale() -> str:
     if not has_request_context():
         return default
     if request.path == DASHBOARD_PREFIX or request.path.startswith(DASHBOARD_PREFIX + "/"):
-        return moderator_locale() or browser_locale() or default
-    asked = request.args.get("lang")
-    return match_locale(asked) or browser_locale() or default
+        chosen = moderator_locale()
+        if chosen:
+            return chosen
+        locale, g.locale_from_browser = reader_locale(
+            None, request.headers.get("Accept-Language"), default
+        )
+        return locale
+    locale, g.locale_from_browser = reader_locale(
+        request.args.get("lang"), request.headers.get("Accept-Language"), default
+    )
+    return locale
 
 
 def add_vary(response: Response) -> Response:
-    """``Vary: Accept-Language`` on every answer whose language came from that header."""
+    """``Vary: Accept-Language`` on every answer whose language came from that header
+    (or could have: a moderator without a choice)."""
     if g.get("locale_from_browser"):
         response.vary.add("Accept-Language")
     return response

@@ -205,3 +205,12 @@ def test_moderation_messages_are_translated(
     )
     assert done.json["message"] == f"تمت الموافقة على التعليق #{comment.id}."
     assert done.json["comment"]["status_label"] == "موافَق عليه"
+
+
+def test_the_readers_language_is_decided_by_one_function() -> None:
+    from moderation.core.i18n import reader_locale
+
+    assert reader_locale("ar", "ko", "en") == ("ar", False)
+    assert reader_locale("", "zz, ko-KR;q=0.9, de;q=0.8", "en") == ("ko", True)
+    assert reader_locale("xx", "de;q=0.2, fr;q=0.9", "en") == ("fr", True)
+    assert reader_locale(None, None, "tr") == ("tr", True)

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup, escape
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 Catalog = gettext.NullTranslations
 _catalog: Callable[[], Catalog] = gettext.NullTranslations
@@ -127,3 +129,26 @@ def match_locale(tag: str | None) -> str | None:
         return _BY_TAG[tag]
     primary = tag.split("-", 1)[0]
     return _BY_TAG.get(primary) or CLOSEST.get(primary)
+
+
+def browser_locale(accept_language: str | None) -> str | None:
+    """The first shipped language of an ``Accept-Language`` header, by quality."""
+    for tag, _quality in parse_accept_header(accept_language, LanguageAccept):
+        found = match_locale(tag)
+        if found:
+            return found
+    return None
+
+
+def reader_locale(asked: str | None, accept_language: str | None, default: str) -> tuple[str, bool]:
+    """A reader's language: the one asked for (the widget's ``data-lang`` or the blog
+    page's ``<html lang>``, sent as ``?lang=``), else the browser's, else ``default``.
+
+    The second value says whether ``Accept-Language`` decided, so that the answer is
+    sent with ``Vary: Accept-Language``. (The app's locale selector and anything that
+    answers for it, such as a cache in front of it, ask this function.)
+    """
+    found = match_locale(asked)
+    if found:
+        return found, False
+    return browser_locale(accept_language) or default, True
