@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -37,6 +38,10 @@ MESSAGES = {
     503: _l("The comments are unavailable for a moment. Please try again in a minute."),
 }
 SOMETHING_WRONG = _l("Something went wrong.")
+# Flask-WTF's own descriptions are English only.
+FORM_EXPIRED = _l(
+    "This form has expired or did not come from this site. Reload the page and try again."
+)
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +147,8 @@ def http_error_response(error: HTTPException, template: str | None = None) -> Re
     message = error.description if own else MESSAGES.get(status, error.description)
     if status == 429:
         message = wait_message()
+    if isinstance(error, CSRFError):
+        message = FORM_EXPIRED
     response = error_response(status, message, template=template)
     if template == PAGE_TEMPLATES["/moderation/"]:
         dashboard_headers(response)

@@ -25,7 +25,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
-from flask_babel import format_datetime, format_timedelta, get_locale, get_translations
+from flask_babel import (
+    format_datetime,
+    format_number,
+    format_timedelta,
+    get_locale,
+    get_translations,
+)
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
@@ -114,6 +120,18 @@ def since(moment: datetime) -> str:
 def exact_time(moment: datetime) -> str:
     """The date and time in the request's language, in UTC unless configured otherwise."""
     return format_datetime(moment, "long")
+
+
+class Numbered:
+    """A lazy validator message whose numbers are written the reader's way (10,000 in
+    English, 10.000 in German): WTForms fills it with ``message % {"max": 10000}``."""
+
+    def __init__(self, message: LazyString) -> None:
+        self.message = message
+
+    def __mod__(self, values: dict[str, Any]) -> str:
+        numbers = {k: format_number(v) if isinstance(v, int) else v for k, v in values.items()}
+        return str(self.message) % numbers
 
 
 # --- catalogs -----------------------------------------------------------------------------

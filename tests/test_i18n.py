@@ -187,8 +187,11 @@ def test_the_dashboard_follows_the_browser_until_the_moderator_chooses(
 def test_a_language_that_is_not_shipped_is_refused(logged_in: Auth) -> None:
     refused = logged_in.post("/moderation/language", {"locale": "tlh"})
     assert refused.status_code == 400
-    no_token = logged_in.client.post("/moderation/language", data={"locale": "ko"})
+    no_token = logged_in.client.post(
+        "/moderation/language", data={"locale": "ko"}, headers={"Accept-Language": "ko"}
+    )
     assert no_token.status_code == 400
+    assert "양식이 만료되었거나 이 사이트에서 보낸 것이 아닙니다." in no_token.text
 
 
 def test_moderation_messages_are_translated(

@@ -22,6 +22,7 @@ from ..comments.models import BODY_MAX, TITLE_MAX, URL_MAX
 from ..core.database import MAX_ID, is_id
 from ..core.fields import DomainRule, NoControlCharacters, normalize_newlines, strip
 from ..core.text import EMAIL_MAX
+from ..i18n import Numbered
 
 
 class LoginForm(FlaskForm):
@@ -67,7 +68,7 @@ def _body_field(label: Any) -> TextAreaField:
         filters=[strip, normalize_newlines],
         validators=[
             DataRequired(_l("Please write something.")),
-            Length(max=BODY_MAX, message=_l("Keep the text under %(max)d characters.")),
+            Length(max=BODY_MAX, message=Numbered(_l("Keep the text under %(max)s characters."))),
             NoControlCharacters(allow="\n\t"),
         ],
     )

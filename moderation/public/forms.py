@@ -20,6 +20,7 @@ from ..core.fields import (
     valid_email,
 )
 from ..core.text import EMAIL_MAX
+from ..i18n import Numbered
 
 
 class CommentForm(FlaskForm):
@@ -65,7 +66,9 @@ class CommentForm(FlaskForm):
         validators=[
             DataRequired(_l("Please write a comment.")),
             Visible(_l("Please write a comment.")),
-            Length(max=BODY_MAX, message=_l("Keep the comment under %(max)d characters.")),
+            Length(
+                max=BODY_MAX, message=Numbered(_l("Keep the comment under %(max)s characters."))
+            ),
             NoControlCharacters(allow="\n\t"),
         ],
     )
