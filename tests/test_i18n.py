@@ -217,3 +217,29 @@ def test_the_readers_language_is_decided_by_one_function() -> None:
     assert reader_locale("", "zz, ko-KR;q=0.9, de;q=0.8", "en") == ("ko", True)
     assert reader_locale("xx", "de;q=0.2, fr;q=0.9", "en") == ("fr", True)
     assert reader_locale(None, None, "tr") == ("tr", True)
+
+
+def test_why_a_comment_was_held_is_told_in_the_moderators_language(
+    logged_in: Auth, app: Flask, article: Article
+) -> None:
+    from moderation import comments as domain
+    from moderation.spam.checks import check_submission
+
+    verdict = check_submission(
+        name="Reader",
+        email="reader@example.org",
+        website="",
+        body="casino http://a.example http://b.example http://c.example http://d.example",
+        honeypot="",
+        blocklist=["casino"],
+    )
+    assert verdict.reason == "4 links in the text; contains blocked term 'casino'"
+    submission = domain.Submission(
+        name="Reader", email="reader@example.org", website="", body="casino", parent_id=None
+    )
+    domain.submit_comment(article, submission, held_reason=verdict.reason + "; imported note")
+    db.session.commit()
+    page = logged_in.client.get("/moderation/", headers={"Accept-Language": "de"})
+    assert "4 Links im Text; enthält den gesperrten Begriff &#39;casino&#39;; imported note" in (
+        page.text
+    )

@@ -26,6 +26,7 @@ from ..comments.models import Status
 from ..decoding import require_form_post
 from ..errors import UNAVAILABLE, http_error_response, rollback, unavailable_response
 from ..security import dashboard_headers
+from ..spam.checks import explain
 from . import queries
 
 bp = Blueprint("dashboard", __name__, url_prefix="/moderation")
@@ -62,6 +63,11 @@ def pending_total() -> int:
         return 0
 
 
+def held(stored: str) -> str:
+    """Why the spam rules held a comment, in the moderator's language."""
+    return "; ".join(str(part) for part in explain(stored))
+
+
 @bp.context_processor
 def dashboard_globals() -> dict[str, Any]:
     return {
@@ -69,6 +75,7 @@ def dashboard_globals() -> dict[str, Any]:
         "status_name": status_name,
         "status_tab": STATUS_TABS.__getitem__,
         "event_name": event_name,
+        "held": held,
         "actions": ALL_ACTIONS,
         "status_actions": STATUS_ACTIONS.values(),
         "pending_total": pending_total(),
