@@ -11,6 +11,7 @@ from .. import comments as domain
 from ..comments.models import Comment
 from ..comments.tokens import issue_token
 from ..errors import error_response
+from ..i18n import locale_name
 from ..security import embed_page_csp, fragment_headers
 from ..urls import url_base
 from . import assets, bp
@@ -107,7 +108,10 @@ def embed_fragment(article_id: str) -> Response:
     """
     # Its URLs are absolute: without PUBLIC_URL they name the request's host, and a copy
     # made for one host must not validate for another.
-    etag = public_etag(article_id, "fragment", assets.load("widget.css").digest, url_base())
+    # The same article in Korean and in Arabic: two copies, two validators.
+    etag = public_etag(
+        article_id, "fragment", assets.load("widget.css").digest, url_base(), locale_name()
+    )
     if unchanged(etag, article_id):
         return fragment_headers(not_modified(etag))
     html = _render_fragment(
