@@ -33,10 +33,13 @@ run: install
 	MODERATION_PUBLIC_URL="$${MODERATION_PUBLIC_URL:-$(PUBLIC_URL)}" \
 		$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-# Debian's Chromium drives the browser tests; axe-core checks accessibility.
+# Debian's Chromium drives the browser tests; axe-core checks accessibility; a Korean
+# font lets the screenshots of the Korean widget and dashboard show their text.
 browser-deps:
 	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@[ -n "$$(fc-list :lang=ko 2>/dev/null)" ] || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-nanum; }
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 	@[ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --silent
