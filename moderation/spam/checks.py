@@ -33,23 +33,33 @@ class Verdict:
         return SEPARATOR.join(reason.english for reason in self.reasons)
 
 
-def _pattern(message: str) -> re.Pattern[str]:
-    """A stored English reason's shape, its values as named groups."""
-    parts = re.split(r"(%\((\w+)\)[sd])", message)
-    regex = ""
-    for index in range(0, len(parts), 3):
-        regex += re.escape(parts[index])
-        if index + 2 < len(parts):
-            name, kind = parts[index + 2], parts[index + 1][-1]
-            regex += f"(?P<{name}>\\d+)" if kind == "d" else f"(?P<{name}>.+)"
-    return re.compile(regex)
+def _shape(message: str) -> tuple[str, str, str, str]:
+    """A reason's English with its one placeholder: (before, name, kind, after)."""
+    before, _, rest = message.partition("%(")
+    name, _, rest = rest.partition(")")
+    return before, name, rest[:1], rest[1:]
 
 
 _KNOWN = [
-    (text, _pattern(english))
+    (text, _shape(english))
     for text in (HONEYPOT, LINKS, BLOCKED)
-    for english in {text.singular, text.plural or text.singular}
+    for english in dict.fromkeys((text.singular, text.plural or text.singular))
 ]
+
+
+def _read(part: str, shape: tuple[str, str, str, str]) -> dict[str, object] | None:
+    """The value a stored part carries, when it has that shape."""
+    before, name, kind, after = shape
+    if not name:
+        return {} if part == before else None
+    if len(part) <= len(before) + len(after):
+        return None
+    if not (part.startswith(before) and part.endswith(after)):
+        return None
+    value = part[len(before) : len(part) - len(after)]
+    if kind == "d":
+        return {name: int(value)} if value.isdigit() else None
+    return {name: value}
 
 
 def explain(stored: str) -> list[str | Text]:
@@ -57,10 +67,9 @@ def explain(stored: str) -> list[str | Text]:
     of unknown shape, say from an import, as it is)."""
     explained: list[str | Text] = []
     for part in filter(None, stored.split(SEPARATOR)):
-        for text, pattern in _KNOWN:
-            found = pattern.fullmatch(part)
-            if found:
-                values = {k: int(v) if v.isdigit() else v for k, v in found.groupdict().items()}
+        for text, shape in _KNOWN:
+            values = _read(part, shape)
+            if values is not None:
                 explained.append(text(**values))
                 break
         else:
