@@ -1,8 +1,9 @@
 """Gunicorn's settings for the comment service: ``gunicorn -c gunicorn.conf.py wsgi:app``.
 
 Command-line options (``--workers``, ``--bind``…) override what is set here. The access
-log keeps no query string of the dashboard's addresses (its searches carry emails), nor
-of a referring dashboard page; each line ends with the request id that error pages show.
+log keeps no query string of the dashboard's addresses (its searches carry emails) or of
+an address carrying a reader's edit token, nor of such a referring page; each line ends
+with the request id that error pages show.
 """
 
 from __future__ import annotations
@@ -32,6 +33,15 @@ def is_private(path: str) -> bool:
     return path == PRIVATE_PREFIX or path.startswith(PRIVATE_PREFIX + "/")
 
 
+# Query parameters that carry a secret (a reader's edit token in the no-JS page's links):
+# an address with one is logged without its query string, wherever it points.
+SECRET_PARAMS = ("edit",)
+
+
+def carries_secret(query: str) -> bool:
+    return any(part.split("=", 1)[0] in SECRET_PARAMS for part in query.split("#", 1)[0].split("&"))
+
+
 def without_query(url: str) -> str:
     return url.split("?", 1)[0].split("#", 1)[0]
 
@@ -47,7 +57,7 @@ class PrivateAccessLogger(Logger):
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> Any:
         atoms = super().atoms(resp, req, environ, request_time)
         path = str(environ.get("PATH_INFO") or "")
-        if is_private(path):
+        if is_private(path) or carries_secret(str(environ.get("QUERY_STRING") or "")):
             raw_uri = without_query(str(environ.get("RAW_URI") or path))
             atoms["r"] = f"{environ['REQUEST_METHOD']} {raw_uri} {environ['SERVER_PROTOCOL']}"
             atoms["q"] = ""
@@ -55,7 +65,10 @@ class PrivateAccessLogger(Logger):
                 if key in atoms:
                     atoms[key] = without_query(str(atoms[key]))
         referrer = str(environ.get("HTTP_REFERER") or "")
-        if "?" in referrer and is_private("/" + referrer.split("://", 1)[-1].partition("/")[2]):
+        referred_path = "/" + referrer.split("://", 1)[-1].partition("/")[2]
+        if "?" in referrer and (
+            is_private(referred_path) or carries_secret(referrer.partition("?")[2])
+        ):
             atoms["f"] = without_query(referrer)
             atoms["{referer}i"] = atoms["f"]
         return atoms

@@ -163,6 +163,16 @@ def text(value: Any) -> str:
     return value.strip()
 
 
+def choice(*allowed: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        word = text(value).lower()
+        if word not in allowed:
+            raise ValueError("expected one of " + ", ".join(allowed))
+        return word
+
+    return parse
+
+
 def rate_limit(value: Any) -> str:
     """A rate limit such as ``5 per minute;30 per hour``."""
     value = text(value)
@@ -214,6 +224,12 @@ SETTINGS: dict[str, Setting] = {
     "AUTO_CREATE_ARTICLES": Setting(parse_bool, True),
     # Replies nest at most this deep (1 = no replies to replies).
     "MAX_THREAD_DEPTH": Setting(whole_number(1, 20), 3),
+    # Top-level threads per page of comments (the fragment, the embed page, the JSON list).
+    "PAGE_SIZE": Setting(whole_number(1, 500), 50),
+    # The order threads are shown in; the widget's data-sort overrides it.
+    "COMMENT_SORT": Setting(choice("oldest", "newest"), "oldest"),
+    # Minutes during which a reader may edit or delete their own comment (0 = never).
+    "EDIT_WINDOW_MINUTES": Setting(whole_number(0, 24 * 60), 15),
     # Rate limits per client address: comment posts, dashboard login attempts.
     "POST_RATE_LIMIT": Setting(rate_limit, "5 per minute;30 per hour"),
     "LOGIN_RATE_LIMIT": Setting(rate_limit, "10 per minute"),

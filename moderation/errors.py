@@ -20,7 +20,13 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQL
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from .core.exceptions import ArticleNotFound, CommentsClosed, ConflictError, DomainError
+from .core.exceptions import (
+    ArticleNotFound,
+    CommentsClosed,
+    ConflictError,
+    DomainError,
+    EditRefused,
+)
 from .extensions import db, limiter
 from .security import dashboard_headers, error_page_csp
 
@@ -54,6 +60,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     ArticleNotFound: 404,
     CommentsClosed: 403,
     ConflictError: 409,
+    EditRefused: 403,
 }
 
 
@@ -120,6 +127,14 @@ def error_response(
 PAGE_TEMPLATES = {"/moderation/": "dashboard/error.html"}
 
 
+# The widget shows a fragment's error in its place: a paragraph, not a page.
+FRAGMENT_ERROR_TEMPLATE = "embed/load_error.html"
+
+
+def is_fragment_path(path: str) -> bool:
+    return path.startswith("/embed/") and path.endswith("/fragment")
+
+
 def wait_message() -> str:
     """A 429's message, with how long to wait when the limiter knows it."""
     limit = limiter.current_limit
@@ -138,6 +153,8 @@ def http_error_response(error: HTTPException, template: str | None = None) -> Re
     status = error.code or 500
     if status >= 500:
         rollback()
+    if template is None and is_fragment_path(request.path):
+        template = FRAGMENT_ERROR_TEMPLATE
     if template is None:
         prefix = next((p for p in PAGE_TEMPLATES if request.path.startswith(p)), None)
         template = PAGE_TEMPLATES[prefix] if prefix else "error.html"

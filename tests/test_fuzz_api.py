@@ -41,6 +41,7 @@ CHECKS = [
     negative_data_rejection,
     unsupported_method,
 ]
+CHECKS_FOR_LONG_URLS = [check for check in CHECKS if check is not negative_data_rejection]
 FUZZ_SETTINGS = settings(
     max_examples=150,
     deadline=None,
@@ -77,7 +78,11 @@ def test_the_api_keeps_its_contract(case: Any, fuzzed_app: Flask) -> None:
         # A valid token lets well-formed posts reach the domain (and the database).
         article_id = case.path_parameters.get("article_id", ARTICLE_ID)
         body["token"] = issue_token(fuzzed_app.config["SECRET_KEY"], article_id)
-    response = case.call_and_validate(checks=CHECKS, app=fuzzed_app)
+    response = case.call(app=fuzzed_app)
+    # An address over the API's length limit is refused (414) before any parameter is
+    # read: a documented answer, though not the 4xx a bad parameter alone would get.
+    checks = CHECKS if response.status_code != 414 else CHECKS_FOR_LONG_URLS
+    case.validate_response(response, checks=checks)
     email = body.get("email")
     others = " ".join(str(v) for k, v in body.items() if k != "email")
     if response.status_code == 202 and isinstance(email, str) and email not in others:

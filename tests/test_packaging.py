@@ -176,7 +176,12 @@ def test_an_installed_wheel_migrates_and_serves_the_demo(
         assert f"{base}/embed.js" in demo
 
         status, script = _get(f"{base}/embed.js")
-        assert status == 200 and "/api/articles/" in script
+        assert status == 200 and "/fragment?" in script
+        status, fragment = _get(f"{base}/embed/some-article/fragment")
+        second = re.search(r'data-more="http://[^/"]+(/v/\w+/widget\.js)"', fragment)
+        assert status == 200 and second, fragment[:300]
+        status, more = _get(base + second.group(1))
+        assert status == 200 and "/api/articles/" in more
 
         status, embed = _get(f"{base}/embed/some-article")
         assert status == 200

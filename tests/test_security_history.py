@@ -48,7 +48,7 @@ PAGE_TAGS = frozenset(
     """html head body meta title link style script noscript iframe main header footer nav
     aside section article div p span a em strong code pre kbd br blockquote ul ol li dl dt
     dd h1 h2 h3 table thead tbody tr th td form label input textarea select option datalist
-    button details summary time svg rect path img small""".split()
+    button details summary time svg rect path img small template""".split()
 )
 # SVG is only ever the identicon: an <svg class="mc-avatar"> holding a <rect> and a <path>.
 SVG_CHILDREN = frozenset({"rect", "path"})
@@ -280,19 +280,30 @@ def approve_all(auth: Auth, ids: list[int]) -> None:
 def every_page(client: FlaskClient, ids: list[int]) -> Iterator[tuple[str, str]]:
     """(what, markup) for every place a comment shows: the JSON API's HTML, the fragment,
     the embed page, the dashboard's queue (every page of every tab) and comment pages."""
-    data = client.get(f"/api/articles/{ARTICLE_ID}/comments").get_json()
-    assert {c["id"] for c in data["comments"]} >= set(ids)
-    for comment in data["comments"]:
+    listed: list[dict[str, Any]] = []
+    older = None
+    pages: list[str] = []
+    while True:
+        query = f"?before={older}" if older else ""
+        data = client.get(f"/api/articles/{ARTICLE_ID}/comments{query}").get_json()
+        listed += data["comments"]
+        pages.append(query)
+        older = data["older"]
+        if older is None:
+            break
+    assert {c["id"] for c in listed} >= set(ids)
+    for comment in listed:
         yield f"JSON html of #{comment['id']}", comment["html"]
         website = comment["website"]
         assert website is None or urlsplit(website).scheme in ("http", "https"), website
         # The JSON is data, not markup: the name goes out as it was written, escaped by
         # whoever puts it in a page (the widget uses the fragment's escaped markup).
         yield f"JSON author of #{comment['id']}", html.escape(comment["author"])
-    for path in (f"/embed/{ARTICLE_ID}/fragment", f"/embed/{ARTICLE_ID}"):
-        response = client.get(path)
-        assert response.status_code == 200
-        yield path, response.text
+    for query in pages:
+        for path in (f"/embed/{ARTICLE_ID}/fragment{query}", f"/embed/{ARTICLE_ID}{query}"):
+            response = client.get(path)
+            assert response.status_code == 200
+            yield path, response.text
     for status in ("approved", "all"):
         page = 1
         while True:
@@ -778,6 +789,9 @@ ROUTES = {
     "public.demo": "/demo",
     "public.embed_page": f"/embed/{ARTICLE_ID}",
     "public.embed_fragment": f"/embed/{ARTICLE_ID}/fragment",
+    "public.embed_mine": f"/embed/{ARTICLE_ID}/mine?edit={{edit_token}}",
+    "public.article_feed": f"/feeds/articles/{ARTICLE_ID}.atom",
+    "public.site_feed": "/feeds/comments.atom",
     "dashboard.articles_view": "/moderation/articles",
     "dashboard.article_view": f"/moderation/articles/{ARTICLE_ID}",
     "dashboard.login": "/moderation/login",
@@ -794,7 +808,15 @@ def test_every_get_route_is_walked(app: Flask) -> None:
 
 
 def route_url(endpoint: str, comment: Comment) -> str:
-    return ROUTES[endpoint].format(digest=assets.load("widget.css").digest, comment_id=comment.id)
+    from flask import current_app
+
+    from moderation.comments.own import issue_edit_token
+
+    return ROUTES[endpoint].format(
+        digest=assets.load("widget.css").digest,
+        comment_id=comment.id,
+        edit_token=issue_edit_token(current_app.config["SECRET_KEY"], comment),
+    )
 
 
 @pytest.fixture
@@ -882,7 +904,9 @@ def test_hsts_on_every_response_with_secure_cookies(make_app: Callable[..., Flas
     client = app.test_client()
     https = {"base_url": "https://localhost"}
     for endpoint in ROUTES:
-        url = ROUTES[endpoint].format(digest=assets.load("widget.css").digest, comment_id=1)
+        url = ROUTES[endpoint].format(
+            digest=assets.load("widget.css").digest, comment_id=1, edit_token="x"
+        )
         responses.append(client.get(url, **https))
         responses[-1].close()
     responses.append(client.options(f"/api/articles/{ARTICLE_ID}/comments", **https))
@@ -903,7 +927,9 @@ def test_no_hsts_without_secure_cookies(make_app: Callable[..., Flask]) -> None:
     client = app.test_client()
     responses = [*error_responses(make_app)]
     for endpoint in ROUTES:
-        url = ROUTES[endpoint].format(digest=assets.load("widget.css").digest, comment_id=1)
+        url = ROUTES[endpoint].format(
+            digest=assets.load("widget.css").digest, comment_id=1, edit_token="x"
+        )
         responses.append(client.get(url))
         responses[-1].close()
     for response in responses:

@@ -18,6 +18,8 @@ from .helpers import post_comment
 FRAGMENT = "/embed/a-film-review/fragment"
 BLOG = "http://blog.example"
 BUDGET = 3 * 1024
+# embed.js and widget.js, the part loaded on first use, together.
+TOTAL_BUDGET = 8 * 1024
 
 
 # --- the fragment -----------------------------------------------------------------
@@ -77,8 +79,13 @@ def test_fragment_cors_for_allowed_origins_only(client: FlaskClient, article: Ar
     allowed = client.get(FRAGMENT, headers={"Origin": BLOG})
     assert allowed.headers["Access-Control-Allow-Origin"] == BLOG
     assert "Origin" in allowed.headers["Vary"]
+    # Another site gets no comments, only why, which the widget may read to say so.
     other = client.get(FRAGMENT, headers={"Origin": "http://evil.example"})
-    assert "Access-Control-Allow-Origin" not in other.headers
+    assert other.status_code == 403
+    assert other.headers["Access-Control-Allow-Origin"] == "http://evil.example"
+    html = other.get_data(as_text=True)
+    assert html.startswith('<p class="mc-load-error" role="alert" data-status="403">')
+    assert "MODERATION_ALLOWED_ORIGINS" in html and "<form" not in html
     # The framed page is not for scripts of other sites to read.
     page = client.get("/embed/a-film-review", headers={"Origin": BLOG})
     assert "Access-Control-Allow-Origin" not in page.headers
@@ -94,7 +101,12 @@ def test_fragment_of_a_new_article_and_of_a_closed_or_unknown_one(
     closed = client.get(FRAGMENT).get_data(as_text=True)
     assert "Comments are closed" in closed and "<form" not in closed
     strict = make_app(AUTO_CREATE_ARTICLES=False).test_client()
-    assert strict.get("/embed/nope/fragment").status_code == 404
+    unknown = strict.get("/embed/nope/fragment", headers={"Origin": BLOG})
+    assert unknown.status_code == 404
+    assert unknown.headers["Access-Control-Allow-Origin"] == BLOG
+    assert unknown.get_data(as_text=True).startswith('<p class="mc-load-error"')
+    invalid = client.get("/embed/not%20an%20id/fragment")
+    assert invalid.status_code == 404 and "mc-load-error" in invalid.get_data(as_text=True)
 
 
 def test_fragment_shows_identicons_not_emails(
@@ -254,7 +266,21 @@ def test_embed_js_fits_the_size_budget(client: FlaskClient) -> None:
     assert len(gzip.compress(body, 9)) <= BUDGET
     text = body.decode()
     assert "document.currentScript" in text and "attachShadow" in text
-    assert "import " not in text and "require(" not in text  # loads nothing else
+    assert "import " not in text and "require(" not in text  # no modules
+
+
+def test_all_widget_javascript_fits_its_budget(client: FlaskClient, article: Article) -> None:
+    """The second part, loaded on first use, is named by the fragment (immutable URL)."""
+    first = client.get("/embed.js").data
+    fragment = client.get(FRAGMENT).get_data(as_text=True)
+    more = re.search(r'data-more="http://localhost(/v/\w{12}/widget\.js)"', fragment)
+    assert more, fragment[:500]
+    second = client.get(more.group(1))
+    assert second.status_code == 200 and second.mimetype == "text/javascript"
+    assert second.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "window.MCWidget" in second.get_data(as_text=True)
+    total = len(gzip.compress(first, 9)) + len(gzip.compress(second.data, 9))
+    assert total <= TOTAL_BUDGET
 
 
 def test_embed_page_uses_the_versioned_assets_and_no_inline_script(client: FlaskClient) -> None:

@@ -9,6 +9,7 @@ from ..core.exceptions import (
     CommentsClosed,
     ConflictError,
     DomainError,
+    EditRefused,
     InvalidParent,
 )
 from .actions import ACTION_FOR_STATUS, ACTIONS, ALL_ACTIONS, STATUS_ACTIONS, STATUS_FOR, Action
@@ -38,17 +39,34 @@ from .moderation import (
     restore,
     set_status,
 )
+from .own import comment_for_token, edit_deadline, issue_edit_token, reader_delete, reader_edit
 from .posting import Posted, PostingRules, Submission, post_comment, submit_comment
 from .reading import (
+    FEED_SIZE,
+    SORTS,
+    ThreadPage,
     approved_comments,
     approved_count,
     approved_counts,
+    latest_approved,
     public_comment,
     public_version,
+    thread_page,
 )
 from .threads import ThreadNode, build_thread, can_reply_to, thread_depth
 
 __all__ = [
+    "EditRefused",
+    "comment_for_token",
+    "edit_deadline",
+    "issue_edit_token",
+    "reader_delete",
+    "reader_edit",
+    "FEED_SIZE",
+    "SORTS",
+    "latest_approved",
+    "ThreadPage",
+    "thread_page",
     "ACTIONS",
     "ACTION_FOR_STATUS",
     "ALL_ACTIONS",

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy.orm import aliased, joinedload
 
 from ..core.database import db
 from .models import Article, Comment, Status
+from .threads import ThreadNode, build_thread
+
+SORTS = ("oldest", "newest")
 
 
 def approved_comments(article_id: str) -> list[Comment]:
@@ -18,6 +23,143 @@ def approved_comments(article_id: str) -> list[Comment]:
             select(Comment)
             .where(Comment.article_id == article_id, Comment.status == Status.APPROVED)
             .order_by(Comment.created_at, Comment.id)
+        )
+    )
+
+
+@dataclass
+class ThreadPage:
+    """One page of an article's conversation: whole threads, in the order shown."""
+
+    threads: list[ThreadNode]
+    # Pass as ``before`` for the next, older page; None on the oldest page.
+    older: int | None
+    # This page is not the newest one (a "newest comments" link leads back).
+    newer: bool
+    # The article's published comments, on every page.
+    total: int
+    sort: str
+
+    @property
+    def comments(self) -> list[Comment]:
+        """Every comment of the page, each thread's root then its replies in order."""
+        flat: list[Comment] = []
+        stack = list(reversed(self.threads))
+        while stack:
+            node = stack.pop()
+            flat.append(node.comment)
+            stack.extend(reversed(node.replies))
+        return flat
+
+
+def _thread_root(article_id: str, comment_id: int) -> Comment | None:
+    """The published comment that starts the thread ``comment_id`` is shown in, or None
+    when readers do not see that comment. As many reads as the thread is deep."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.article_id != article_id or comment.status != Status.APPROVED:
+        return None
+    while comment.parent is not None and comment.parent.status == Status.APPROVED:
+        comment = comment.parent
+    return comment
+
+
+def roots_query(article_id: str, cursor: tuple[datetime, int, bool] | None = None) -> Select[Any]:
+    """Published comments that start a thread (no published parent), newest first,
+    older than ``(created_at, id, inclusive)`` when given: a range of the article's
+    index, read backwards."""
+    parent = aliased(Comment)
+    query = (
+        select(Comment)
+        .outerjoin(parent, and_(parent.id == Comment.parent_id, parent.status == Status.APPROVED))
+        .where(
+            Comment.article_id == article_id,
+            Comment.status == Status.APPROVED,
+            parent.id.is_(None),
+        )
+    )
+    if cursor is not None:
+        key = tuple_(Comment.created_at, Comment.id)
+        bound = tuple_(cursor[0], cursor[1])
+        query = query.where(key <= bound if cursor[2] else key < bound)
+    return query.order_by(Comment.created_at.desc(), Comment.id.desc())
+
+
+def thread_page(
+    article_id: str,
+    *,
+    size: int,
+    sort: str = "oldest",
+    before: int | None = None,
+    around: int | None = None,
+) -> ThreadPage:
+    """The newest ``size`` threads (top-level comments with all their published
+    replies) of an article, or those older than the thread started by ``before``, or
+    the page that starts with the thread holding comment ``around`` (a permalink).
+
+    Keyset paging on ``ix_comment_article_status_created``: every page costs the same
+    few statements and index range scans, however many comments came before it.
+    ``sort`` orders the threads on the page (replies are always oldest first).
+    """
+    cursor: tuple[datetime, int, bool] | None = None
+    if around is not None:
+        root = _thread_root(article_id, around)
+        # A thread on the newest page opens the newest page itself.
+        newest = select(roots_query(article_id).limit(size).subquery().c.id)
+        if root is not None and root.id not in set(db.session.scalars(newest)):
+            cursor = (root.created_at, root.id, True)
+    elif before is not None:
+        row = db.session.execute(
+            select(Comment.created_at).where(Comment.id == before, Comment.article_id == article_id)
+        ).one_or_none()
+        if row is not None:
+            cursor = (row[0], before, False)
+
+    rows = list(db.session.scalars(roots_query(article_id, cursor).limit(size + 1)))
+    roots, more = rows[:size], len(rows) > size
+    replies: list[Comment] = []
+    if roots:
+        child = aliased(Comment)
+        tree = (
+            select(Comment.id)
+            .where(Comment.parent_id.in_([r.id for r in roots]), Comment.status == Status.APPROVED)
+            .cte("tree", recursive=True)
+        )
+        tree = tree.union_all(
+            select(child.id)
+            .join(tree, child.parent_id == tree.c.id)
+            .where(child.status == Status.APPROVED)
+        )
+        replies = list(
+            db.session.scalars(
+                select(Comment)
+                .join(tree, Comment.id == tree.c.id)
+                .order_by(Comment.created_at, Comment.id)
+            )
+        )
+    shown = roots if sort == "newest" else list(reversed(roots))
+    return ThreadPage(
+        threads=build_thread([*shown, *replies]),
+        older=roots[-1].id if more else None,
+        newer=cursor is not None,
+        total=approved_count(article_id),
+        sort=sort,
+    )
+
+
+FEED_SIZE = 50
+
+
+def latest_approved(article_id: str | None, limit: int) -> list[Comment]:
+    """The newest published comments of an article, or of every article (None), newest
+    first: one index range scan either way."""
+    query = select(Comment).where(Comment.status == Status.APPROVED)
+    if article_id is not None:
+        query = query.where(Comment.article_id == article_id)
+    else:
+        query = query.options(joinedload(Comment.article))
+    return list(
+        db.session.scalars(
+            query.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)
         )
     )
 

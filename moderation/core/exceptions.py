@@ -35,3 +35,8 @@ class InvalidParent(DomainError):
 
 class ConflictError(DomainError):
     """Someone else changed the comment in the meantime."""
+
+
+class EditRefused(DomainError):
+    """A reader's edit token does not allow this: forged, for another comment, or the
+    time to change the comment has passed."""

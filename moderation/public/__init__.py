@@ -13,4 +13,4 @@ from ..extensions import csrf
 bp = Blueprint("public", __name__)
 csrf.exempt(bp)
 
-from . import api, assets, demo, embed  # noqa: E402,F401  (the views register on bp)
+from . import api, assets, demo, embed, feeds, own  # noqa: E402,F401  (the views register on bp)

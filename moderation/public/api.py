@@ -8,13 +8,18 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from .. import comments as domain
+from ..comments.models import BODY_MAX
+from ..comments.rendering import render_comment
 from ..comments.tokens import issue_token
+from ..decoding import body_fields
 from ..errors import error_response
+from ..extensions import limiter
 from . import bp
 from .assets import STATIC_DIR
 from .forms import CommentForm
+from .own import edit_answer
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
-from .reading import article_view, not_modified, public_etag, unchanged
+from .reading import article_view, load_page, not_modified, page_request, public_etag, unchanged
 
 MAX_COUNT_ARTICLES = 100
 # The OpenAPI 3.1 description of every route under /api/, kept true by tests/test_openapi.py.
@@ -47,12 +52,14 @@ def api_comments(article_id: str) -> ResponseReturnValue:
     if unchanged(etag, article_id):
         return not_modified(etag)
     article = article_view(article_id)
-    comments = domain.approved_comments(article.id)
+    page = load_page(article.id, page_request())
     response = jsonify(
         article={"id": article.id, "title": article.title, "url": article.url},
-        count=len(comments),
+        count=page.total,
         closed=article.closed,
-        comments=[domain.public_comment(c) for c in comments],
+        sort=page.sort,
+        older=page.older,
+        comments=[domain.public_comment(c) for c in page.comments],
     )
     # Always revalidated, so an approval shows at once; unchanged lists cost a 304.
     response.headers["Cache-Control"] = "no-cache"
@@ -113,6 +120,7 @@ def api_post_comment(article_id: str) -> Response | tuple[Response, int]:
             message=THANKS,
             comment=domain.public_comment(comment),
             comment_html=rendered.strip(),
+            **edit_answer(comment),
         ),
         202,
     )
@@ -125,4 +133,27 @@ def api_openapi() -> Response:
     response.headers["Cache-Control"] = "public, max-age=600"
     response.add_etag()
     response.make_conditional(request)
+    return response
+
+
+# Rendering is bounded, but nothing else stands between a script and the renderer.
+PREVIEW_RATE_LIMIT = "30 per minute"
+
+
+@bp.post("/api/preview")
+@limiter.limit(PREVIEW_RATE_LIMIT, scope="preview")
+def api_preview() -> ResponseReturnValue:
+    """A comment's text rendered as it would be published, for the widget's preview."""
+    fields = body_fields(("body",))
+    if "body" not in fields:
+        return error_response(400, "Send the text to preview.", errors={"body": ["Missing."]})
+    body = str(fields["body"])
+    if len(body) > BODY_MAX:
+        return error_response(
+            400,
+            f"Keep the comment under {BODY_MAX:,} characters.",
+            errors={"body": [f"Keep the comment under {BODY_MAX:,} characters."]},
+        )
+    response = jsonify(html=render_comment(body))
+    response.headers["Cache-Control"] = "no-store"
     return response

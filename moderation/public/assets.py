@@ -21,6 +21,8 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 # The files served under a content-hashed URL, with their media types.
 ASSETS = {
     "embed.js": "text/javascript",
+    # What the widget loads on first use: posting, replies, editing, older pages.
+    "widget.js": "text/javascript",
     "embed-frame.js": "text/javascript",
     "widget.css": "text/css",
     "embed-page.css": "text/css",

@@ -36,7 +36,7 @@ def add_cors_headers(response: Response) -> Response:
     if origin and origin.rstrip("/") != own_origin() and origin_allowed(origin):
         response.headers["Access-Control-Allow-Origin"] = origin
         if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Content-Type"
             response.headers["Access-Control-Max-Age"] = "600"
     return response

@@ -8,39 +8,67 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import comments as domain
-from ..comments.models import Comment
+from ..comments.models import Comment, Status
 from ..comments.tokens import issue_token
-from ..errors import error_response
+from ..core.database import db, is_id
+from ..errors import FRAGMENT_ERROR_TEMPLATE, error_response
 from ..i18n import locale_name
 from ..security import embed_page_csp, fragment_headers
 from ..urls import url_base
 from . import assets, bp
+from .cors import origin_allowed
 from .forms import CommentForm
+from .own import DELETED, EDIT_PARAM, edit_answer
 from .posting import THANKS, SubmissionRefused, payload, post_limit, submit
-from .reading import article_view, not_modified, public_etag, unchanged
+from .reading import article_view, load_page, not_modified, page_request, public_etag, unchanged
 
 
-def _reply_target(comments: list[Comment], form: CommentForm) -> Comment | None:
+def _reply_target(article_id: str, form: CommentForm) -> Comment | None:
     """The published comment the no-JS form answers (``?reply_to=`` or a re-shown form)."""
     wanted = form.parent_id.data or request.args.get("reply_to", type=int)
-    return next((c for c in comments if c.id == wanted), None) if wanted else None
+    if not wanted or not is_id(wanted):
+        return None
+    comment = db.session.get(Comment, wanted)
+    if comment is None or comment.article_id != article_id or comment.status != Status.APPROVED:
+        return None
+    return comment
+
+
+THEMES = ("auto", "light", "dark")
+
+
+def _page_theme() -> str:
+    theme = request.args.get("theme", "auto")
+    return theme if theme in THEMES else "auto"
 
 
 def _render_fragment(
-    template: str, article_id: str, *, form: CommentForm, notice: object = "", external: bool
+    template: str,
+    article_id: str,
+    *,
+    form: CommentForm,
+    notice: object = "",
+    external: bool,
+    own_link: str = "",
 ) -> str:
     article = article_view(article_id)
-    comments = domain.approved_comments(article.id)
+    wanted = page_request()
+    page = load_page(article.id, wanted)
     return render_template(
         template,
         article=article,
-        thread=domain.build_thread(comments),
-        count=len(comments),
+        page=page,
+        thread=page.threads,
+        count=page.total,
         form=form,
         notice=notice,
-        reply_to=_reply_target(comments, form),
+        own_link=own_link,
+        reply_to=_reply_target(article.id, form),
         max_depth=current_app.config["MAX_THREAD_DEPTH"],
         external=external,
+        # The /embed page is a document of its own, with nothing to inherit a look from:
+        # it follows the reader's scheme unless ?theme= pins one.
+        theme=None if external else _page_theme(),
     )
 
 
@@ -50,12 +78,15 @@ def _embed_response(
     form: CommentForm | None = None,
     notice: object = "",
     status: int = 200,
+    own_link: str = "",
 ) -> Response:
     if form is None:
         form = CommentForm(formdata=None)
     if not form.token.data or form.token.errors:
         form.token.data = issue_token(current_app.config["SECRET_KEY"], article_id)
-    html = _render_fragment("embed/page.html", article_id, form=form, notice=notice, external=False)
+    html = _render_fragment(
+        "embed/page.html", article_id, form=form, notice=notice, external=False, own_link=own_link
+    )
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = embed_page_csp()
     response.headers["Cache-Control"] = "no-store"
@@ -64,7 +95,16 @@ def _embed_response(
 
 @bp.get("/embed/<article_id>")
 def embed_page(article_id: str) -> Response:
-    return _embed_response(article_id, notice=THANKS if request.args.get("posted") else "")
+    if request.args.get("deleted"):
+        return _embed_response(article_id, notice=DELETED)
+    if not request.args.get("posted"):
+        return _embed_response(article_id)
+    token = request.args.get(EDIT_PARAM, "")
+    link = url_for("public.embed_mine", article_id=article_id, edit=token)
+    response = _embed_response(article_id, notice=THANKS, own_link=link if token else "")
+    # The address carries the edit token: never hand it on to another page.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 # A reader without JavaScript who pasted a comment a little over the limit must get the
@@ -89,12 +129,13 @@ def embed_post(article_id: str) -> ResponseReturnValue:
         return error_response(413, FORM_TOO_LARGE)
     form = CommentForm(formdata=fields)
     try:
-        submit(article_id, form, fields)
+        comment = submit(article_id, form, fields)
     except SubmissionRefused as exc:
         return error_response(exc.status, exc.message)
     except domain.DomainError as exc:
         return _embed_response(article_id, form=form, notice=exc.message, status=400)
-    target = url_for("public.embed_page", article_id=article_id, posted=1)
+    token = edit_answer(comment).get("edit_token")
+    target = url_for("public.embed_page", article_id=article_id, posted=1, edit=token)
     return redirect(target + "#leave-reply", code=303)
 
 
@@ -106,11 +147,27 @@ def embed_fragment(article_id: str) -> Response:
     can include it server-side. It carries no form token (the widget fetches one when
     it renders), so it is revalidated cheaply with its ETag.
     """
+    origin = request.headers.get("Origin")
+    if not origin_allowed(origin):
+        # Said to the widget, which shows it (CORS lets it read this answer, and only it).
+        response = error_response(
+            403,
+            "These comments cannot be shown on this site: its address is not among the "
+            "blogs allowed (MODERATION_ALLOWED_ORIGINS).",
+            template=FRAGMENT_ERROR_TEMPLATE,
+        )
+        response.headers["Access-Control-Allow-Origin"] = str(origin)
+        return response
     # Its URLs are absolute: without PUBLIC_URL they name the request's host, and a copy
     # made for one host must not validate for another.
     # The same article in Korean and in Arabic: two copies, two validators.
     etag = public_etag(
-        article_id, "fragment", assets.load("widget.css").digest, url_base(), locale_name()
+        article_id,
+        "fragment",
+        assets.load("widget.css").digest,
+        assets.load("widget.js").digest,
+        url_base(),
+        locale_name(),
     )
     if unchanged(etag, article_id):
         return fragment_headers(not_modified(etag))

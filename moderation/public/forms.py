@@ -88,3 +88,16 @@ class CommentForm(FlaskForm):
 
     def errors_by_field(self) -> dict[str, list[str]]:
         return {name: [str(m) for m in messages] for name, messages in self.errors.items()}
+
+
+class EditForm(FlaskForm):
+    """A reader changing their own comment: the new text and the edit token."""
+
+    class Meta:
+        csrf = False
+
+    body = CommentForm.body
+    edit_token = HiddenField(_l("Edit token"), filters=[strip])
+
+    def errors_by_field(self) -> dict[str, list[str]]:
+        return {name: [str(m) for m in messages] for name, messages in self.errors.items()}

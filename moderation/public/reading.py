@@ -8,6 +8,51 @@ from dataclasses import dataclass
 from flask import Response, abort, current_app, request
 
 from .. import comments as domain
+from ..core.database import MAX_ID, is_id
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Which page of an article's comments the query string asks for."""
+
+    sort: str
+    before: int | None
+    around: int | None
+
+
+def _single_arg(name: str) -> str | None:
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        abort(400, f"Give '{name}' once.")
+    return values[0] if values else None
+
+
+def _comment_id_arg(name: str) -> int | None:
+    raw = _single_arg(name)
+    if raw is None:
+        return None
+    if not is_id(raw):
+        abort(400, f"'{name}' must be a comment id (a whole number from 1 to {MAX_ID}).")
+    return int(raw)
+
+
+def page_request() -> PageRequest:
+    """The page asked for: ``?before=ID`` (older than that thread), ``?comment=ID`` (the
+    page holding that comment) and ``?sort=oldest|newest`` (else the owner's setting)."""
+    sort = _single_arg("sort") or current_app.config["COMMENT_SORT"]
+    if sort not in domain.SORTS:
+        abort(400, "'sort' must be 'oldest' or 'newest'.")
+    return PageRequest(sort, _comment_id_arg("before"), _comment_id_arg("comment"))
+
+
+def load_page(article_id: str, wanted: PageRequest) -> domain.ThreadPage:
+    return domain.thread_page(
+        article_id,
+        size=current_app.config["PAGE_SIZE"],
+        sort=wanted.sort,
+        before=wanted.before,
+        around=wanted.around,
+    )
 
 
 @dataclass
@@ -31,6 +76,7 @@ def public_etag(article_id: str, kind: str, *extra: str) -> str:
     that change the rendering always do; ``reply_to`` opens the form as a reply.
     """
     config = current_app.config
+    wanted = page_request()
     version = domain.public_version(article_id) if domain.is_valid_article_id(article_id) else None
     if version is None:
         state = ["new", str(config["AUTO_CREATE_ARTICLES"]), *_details_from_query()]
@@ -40,6 +86,11 @@ def public_etag(article_id: str, kind: str, *extra: str) -> str:
         kind,
         *state,
         request.args.get("reply_to", ""),
+        wanted.sort,
+        str(wanted.before or ""),
+        str(wanted.around or ""),
+        str(config["PAGE_SIZE"]),
+        str(config["EDIT_WINDOW_MINUTES"]),
         str(config["MAX_THREAD_DEPTH"]),
         str(config["GRAVATAR"]),
         *extra,

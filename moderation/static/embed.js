@@ -1,173 +1,125 @@
-/* Comments widget. Plain JavaScript, no build step; see README "Embedding".
+/* Comments widget, first part. Plain JavaScript, no build step; see README "Embedding".
  * <div data-comments="ARTICLE-ID"> gets the server-rendered comments and form in a
- * shadow root; [data-comments-count="ARTICLE-ID"] gets "N comments". */
+ * shadow root; [data-comments-count="ARTICLE-ID"] gets "N comments". Posting, replies,
+ * editing, older pages and the preview are in widget.js, loaded on first use. */
 (() => {
   const origin = new URL(document.currentScript.src).origin;
-  const FIELDS = ["body", "name", "email", "website"];
-  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
   const plural = (n) => n + (n === 1 ? " comment" : " comments");
   const get = async (path) => {
     const response = await fetch(origin + path, { credentials: "omit" });
     if (!response.ok) throw response;
     return response;
   };
-  const make = (tag, className, text) => {
-    const el = document.createElement(tag);
-    el.className = className;
-    if (text) el.textContent = text;
-    return el;
+  let store = null;
+  try {
+    store = localStorage;
+  } catch {}
+  let more;
+  const loadMore = (src) =>
+    (more ||= new Promise((done, fail) => {
+      const script = document.createElement("script");
+      script.src = src;
+      script.onload = done;
+      script.onerror = fail;
+      document.head.append(script);
+    }));
+
+  // Recent dates read "3 hours ago", older ones as a date, both in the page's language
+  // and the reader's time zone; the exact moment stays in the title.
+  const lang = document.documentElement.lang || navigator.language;
+  const ago = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+  const day = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" });
+  const exact = new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "long" });
+  const dates = (within) => {
+    for (const time of within.querySelectorAll("time[datetime]")) {
+      const date = new Date(time.dateTime);
+      const s = (Date.now() - date) / 1000;
+      time.title = exact.format(date);
+      time.textContent =
+        s > 604800 || s < -60
+          ? day.format(date)
+          : s < 60
+            ? ago.format(0, "second")
+            : s < 3600
+              ? ago.format(-Math.floor(s / 60), "minute")
+              : s < 86400
+                ? ago.format(-Math.floor(s / 3600), "hour")
+                : ago.format(-Math.floor(s / 86400), "day");
+    }
   };
 
   async function mount(host) {
     if (host.shadowRoot) return;
-    const root = host.attachShadow({ mode: "open" });
-    const id = encodeURIComponent(host.dataset.comments);
-    const api = `/api/articles/${id}`;
+    const id = host.dataset.comments;
+    const path = encodeURIComponent(id);
     const meta = {
       title: host.dataset.title || document.title,
       url: host.dataset.url || location.href.split("#")[0],
     };
-    let token;
-    let ready = 0; // when the server will accept the token (MIN_FILL_SECONDS)
-    const newToken = async () => {
-      const answer = await (await get(`${api}/form-token`)).json();
-      token = answer.token;
-      ready = Date.now() + answer.min_wait * 1000;
-    };
+    const query = new URLSearchParams(meta);
+    if (host.dataset.sort) query.set("sort", host.dataset.sort);
+    // A permalink to a comment on an older page opens that page.
+    const wanted = /^#comment-(\d+)$/.exec(location.hash);
+    if (wanted) query.set("comment", wanted[1]);
+    let response, html;
     try {
-      const fragment = get(`/embed/${id}/fragment?${new URLSearchParams(meta)}`);
-      // Without a token the comments still show; posting fetches one (see send).
-      const [html] = await Promise.all([fragment.then((r) => r.text()), newToken().catch(() => {})]);
-      root.innerHTML = html; // the server's rendering: names escaped, comments sanitized
-    } catch {
-      root.textContent = "The comments could not be loaded.";
+      response = await fetch(`${origin}/embed/${path}/fragment?${query}`, { credentials: "omit" });
+      html = await response.text();
+    } catch {}
+    const root = host.attachShadow({ mode: "open" });
+    const status = response ? response.status : 0;
+    if (status === 403) {
+      console.warn(
+        `Comments: ${location.origin} is not in MODERATION_ALLOWED_ORIGINS of ${origin}, ` +
+          "so the comments cannot be shown here."
+      );
+    }
+    if (!response || !(response.ok || status === 403 || status === 404)) {
+      // The service did not answer: say so, above the blog's own fallback text.
+      root.innerHTML =
+        '<p role="alert">The comments could not be loaded: the comment service is not reachable.</p><slot></slot>';
       return;
     }
+    root.innerHTML = html; // the server's rendering: names escaped, comments sanitized
+    const widget = root.querySelector(".mc-widget");
+    if (!widget) return;
+    if (host.dataset.theme) widget.dataset.theme = host.dataset.theme;
+    // What only works with the script: shown now, working from first use.
+    for (const el of root.querySelectorAll(".mc-remember, .mc-preview-toggle")) el.hidden = false;
+    dates(root);
 
-    const $ = (selector) => root.querySelector(selector);
     // Permalinks (#comment-12) point into the shadow root, where the page cannot look.
     const show = (hash) => root.getElementById(hash.slice(1))?.scrollIntoView();
     // Jump once the widget's stylesheet has laid the comments out.
-    $("link")?.addEventListener("load", () => location.hash && show(location.hash));
+    root.querySelector("link")?.addEventListener("load", () => location.hash && show(location.hash));
+
+    const context = { host, root, widget, id, path, meta, origin, get, store, dates, show };
+    const start = () =>
+      (context.started ||= loadMore(widget.dataset.more).then(
+        () => window.MCWidget(context),
+        () => (context.ready = true) // without the second part, links work as links
+      ));
     root.addEventListener("click", (event) => {
       const date = event.target.closest(".mc-date");
-      if (!date) return;
-      event.preventDefault();
-      history.replaceState(null, "", date.hash);
-      show(date.hash);
+      if (date) {
+        event.preventDefault();
+        history.replaceState(null, "", date.hash);
+        show(date.hash);
+      }
+      const link = event.target.closest("[data-reply-to], .mc-older, .mc-newer, button");
+      if (link && !context.ready) {
+        event.preventDefault();
+        start().then(() => link.click());
+      }
     });
-    const form = $("form");
-    if (!form) return; // comments are closed
-    const status = $(".mc-status");
-    const home = document.createComment(" the form's place ");
-    form.before(home);
-    let parent = "";
-    let opener = null;
-
-    const say = (text, error) => {
-      status.replaceChildren(make("p", "mc-notice" + (error ? " mc-notice-error" : ""), text));
-    };
-
-    const replyTo = (link) => {
-      parent = link ? link.dataset.replyTo : "";
-      $(".mc-replying").hidden = !link;
-      if (link) {
-        $(".mc-reply-name").textContent = link.dataset.replyName;
-        link.closest("article").after(form);
-        form.elements.body.focus();
-      } else {
-        home.after(form);
-      }
-      opener = link;
-    };
-
-    root.addEventListener("click", (event) => {
-      const link = event.target.closest("[data-reply-to], .mc-cancel");
-      if (!link) return;
+    root.addEventListener("submit", (event) => {
+      if (context.ready) return;
       event.preventDefault();
-      const back = opener;
-      replyTo(link.matches(".mc-cancel") ? null : link);
-      if (!opener && back) back.focus();
+      start().then(() => event.target.requestSubmit());
     });
-
-    const showErrors = (errors) => {
-      const other = [];
-      let first = null;
-      for (const name in errors) if (!FIELDS.includes(name)) other.push(...errors[name]);
-      for (const name of FIELDS) {
-        if (!errors[name]) continue;
-        const input = form.elements[name];
-        const error = make("span", "mc-error", errors[name].join(" "));
-        error.id = name + "-error";
-        input.after(error);
-        input.setAttribute("aria-invalid", "true");
-        input.setAttribute("aria-describedby", error.id);
-        first = first || input;
-      }
-      return [other, first];
-    };
-
-    const send = async (retry) => {
-      const wait = ready - Date.now();
-      if (wait > 0) {
-        say("Sending…");
-        await sleep(wait);
-      }
-      const data = new FormData(form);
-      Object.entries({ ...meta, token, parent_id: parent }).forEach(([k, v]) => data.set(k, v));
-      const response = await fetch(origin + api + "/comments", {
-        method: "POST",
-        body: data,
-        credentials: "omit",
-      });
-      const answer = await response.json();
-      if (response.status === 202) return answer;
-      // An expired or too fresh token: take a new one and try once more.
-      if (retry && answer.errors && Object.keys(answer.errors).join() === "token") {
-        await newToken();
-        return send(false);
-      }
-      throw answer;
-    };
-
-    let busy = false;
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      if (busy) return;
-      busy = true;
-      root.querySelectorAll(".mc-error").forEach((el) => el.remove());
-      for (const name of FIELDS) {
-        form.elements[name].removeAttribute("aria-invalid");
-        form.elements[name].removeAttribute("aria-describedby");
-      }
-      try {
-        const answer = await send(true);
-        newToken().catch(() => {}); // a token carries one comment
-        const holder = document.createElement("template");
-        holder.innerHTML = answer.comment_html; // the server's rendering, marked pending
-        const item = holder.content.firstElementChild;
-        const under = parent && root.getElementById("comment-" + parent);
-        let list = under ? under.querySelector(":scope > ol") : $(".mc-widget > ol");
-        if (!list) {
-          list = make("ol", under ? "mc-thread mc-replies" : "mc-thread");
-          if (under) under.append(list);
-          else $(".mc-count").after(list);
-          $(".mc-empty")?.remove();
-        }
-        list.append(item);
-        form.elements.body.value = "";
-        replyTo(null);
-        say(answer.message);
-        item.tabIndex = -1;
-        item.focus();
-      } catch (answer) {
-        const [other, first] = showErrors((answer && answer.errors) || {});
-        const fallback = "The comment could not be sent. Please try again.";
-        say([(answer && answer.error) || fallback, ...other].join(" "), true);
-        if (first) first.focus();
-      }
-      busy = false;
-    });
+    root.addEventListener("focusin", start);
+    // A returning reader: their name and their comments awaiting moderation, at once.
+    if (store && (store.getItem("mc:" + id) || store.getItem("mc:me"))) start();
   }
 
   function counts() {
