@@ -90,6 +90,14 @@ def language_tag() -> str:
     return locale_name().replace("_", "-")
 
 
+def lang_param() -> str | None:
+    """The language the request asked for with ``?lang=``, for the links and forms of a
+    page to keep it (None when it asked for none that is shipped)."""
+    if not has_request_context():
+        return None
+    return match_locale(request.args.get("lang"))
+
+
 def text_direction() -> str:
     """``rtl`` for Arabic and other right-to-left languages, else ``ltr``."""
     locale = get_locale()
@@ -187,4 +195,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(exact_time, "exact_time")
     app.add_template_global(language_tag, "language_tag")
     app.add_template_global(text_direction, "text_direction")
+    app.add_template_global(lang_param, "lang_param")
     app.add_template_global(language_names, "language_names")

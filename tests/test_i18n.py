@@ -243,3 +243,26 @@ def test_why_a_comment_was_held_is_told_in_the_moderators_language(
     assert "4 Links im Text; enthält den gesperrten Begriff &#39;casino&#39;; imported note" in (
         page.text
     )
+
+
+def test_pages_without_javascript_keep_the_language_they_were_asked_in(
+    client: FlaskClient, article: Article
+) -> None:
+    page = client.get(f"/embed/{article.id}?lang=tr")
+    assert '<html lang="tr" dir="ltr">' in page.text
+    assert f'action="/embed/{article.id}?lang=tr#leave-reply"' in page.text
+    assert "Yanıt bırakın" in page.text
+
+
+def test_feeds_and_previews_speak_the_language_asked_for(
+    client: FlaskClient, make_comment: object, article: Article
+) -> None:
+    from moderation.comments.models import Status
+
+    make_comment(Status.APPROVED, name="Ada")  # type: ignore[operator]
+    feed = client.get(f"/feeds/articles/{article.id}.atom?lang=de")
+    assert "<title>Kommentare zu A film review</title>" in feed.text
+    assert "<title>Ada zu A film review</title>" in feed.text
+    preview = client.post("/api/preview?lang=ja", data={})
+    assert preview.status_code == 400
+    assert preview.json["error"] == "プレビューする本文を送信してください。"

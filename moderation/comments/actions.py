@@ -111,6 +111,8 @@ EVENT_NAMES: dict[str, Text] = {
     "confirm article": _("confirm article"),
     "close": _("close"),
     "reopen": _("reopen"),
+    "reader edit": _("edit by its author"),
+    "reader delete": _("deletion by its author"),
 }
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from .. import comments as domain
 from ..comments.models import BODY_MAX
@@ -146,13 +146,14 @@ def api_preview() -> ResponseReturnValue:
     """A comment's text rendered as it would be published, for the widget's preview."""
     fields = body_fields(("body",))
     if "body" not in fields:
-        return error_response(400, "Send the text to preview.", errors={"body": ["Missing."]})
+        return error_response(400, _("Send the text to preview."), errors={"body": [_("Missing.")]})
     body = str(fields["body"])
     if len(body) > BODY_MAX:
+        too_long = _("Keep the comment under %(max)s characters.", max=format_number(BODY_MAX))
         return error_response(
             400,
-            f"Keep the comment under {BODY_MAX:,} characters.",
-            errors={"body": [f"Keep the comment under {BODY_MAX:,} characters."]},
+            too_long,
+            errors={"body": [too_long]},
         )
     response = jsonify(html=render_comment(body))
     response.headers["Cache-Control"] = "no-store"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -12,7 +13,7 @@ from ..comments.models import Comment, Status
 from ..comments.tokens import issue_token
 from ..core.database import db, is_id
 from ..errors import FRAGMENT_ERROR_TEMPLATE, error_response
-from ..i18n import locale_name
+from ..i18n import lang_param, locale_name
 from ..security import embed_page_csp, fragment_headers
 from ..urls import url_base
 from . import assets, bp
@@ -100,7 +101,7 @@ def embed_page(article_id: str) -> Response:
     if not request.args.get("posted"):
         return _embed_response(article_id)
     token = request.args.get(EDIT_PARAM, "")
-    link = url_for("public.embed_mine", article_id=article_id, edit=token)
+    link = url_for("public.embed_mine", article_id=article_id, edit=token, lang=lang_param())
     response = _embed_response(article_id, notice=THANKS, own_link=link if token else "")
     # The address carries the edit token: never hand it on to another page.
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -135,7 +136,9 @@ def embed_post(article_id: str) -> ResponseReturnValue:
     except domain.DomainError as exc:
         return _embed_response(article_id, form=form, notice=exc.message, status=400)
     token = edit_answer(comment).get("edit_token")
-    target = url_for("public.embed_page", article_id=article_id, posted=1, edit=token)
+    target = url_for(
+        "public.embed_page", article_id=article_id, posted=1, edit=token, lang=lang_param()
+    )
     return redirect(target + "#leave-reply", code=303)
 
 
@@ -152,8 +155,10 @@ def embed_fragment(article_id: str) -> Response:
         # Said to the widget, which shows it (CORS lets it read this answer, and only it).
         response = error_response(
             403,
-            "These comments cannot be shown on this site: its address is not among the "
-            "blogs allowed (MODERATION_ALLOWED_ORIGINS).",
+            _(
+                "These comments cannot be shown on this site: its address is not among the "
+                "blogs allowed (MODERATION_ALLOWED_ORIGINS)."
+            ),
             template=FRAGMENT_ERROR_TEMPLATE,
         )
         response.headers["Access-Control-Allow-Origin"] = str(origin)

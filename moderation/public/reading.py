@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from flask import Response, abort, current_app, request
+from flask_babel import gettext as _
 
 from .. import comments as domain
 from ..core.database import MAX_ID, is_id
@@ -23,7 +24,7 @@ class PageRequest:
 def _single_arg(name: str) -> str | None:
     values = request.args.getlist(name)
     if len(values) > 1:
-        abort(400, f"Give '{name}' once.")
+        abort(400, _("Give %(field)s once.", field=repr(name)))
     return values[0] if values else None
 
 
