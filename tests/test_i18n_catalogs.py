@@ -235,7 +235,8 @@ def test_the_template_check_finds_unmarked_text() -> None:
 
 
 # Sentences in Python: a capital, words, and a closing stop, e.g. "Comment #12 saved."
-SENTENCE = re.compile(r"^[A-Z][^\n]*\s[^\n]*[.!?:…]$")
+# (or a quoted name first: "'sort' must be 'oldest' or 'newest'.")
+SENTENCE = re.compile(r"^(?:[A-Z]|['\"][^'\"\s]+['\"] )[^\n]*\s[^\n]*[.!?:…]$")
 MARKERS = {"_", "_n", "_l", "gettext", "ngettext", "lazy_gettext", "lazy_ngettext"}
 # Not for readers, moderators or mail recipients: the logs, the shell, the site owner's
 # configuration, and programming errors.
@@ -324,6 +325,11 @@ def view():
     flash("Comment saved.")
     flash(_("Comment saved."))
     raise ValueError("Not for people.")
+    abort(400, f"'{name}' must be a number.")
     return f"Comment #{1} approved."
 '''
-    assert untranslated_in_python(source) == ["Comment saved.", "Comment #{} approved."]
+    assert untranslated_in_python(source) == [
+        "Comment saved.",
+        "'{}' must be a number.",
+        "Comment #{} approved.",
+    ]

@@ -33,7 +33,14 @@ def _comment_id_arg(name: str) -> int | None:
     if raw is None:
         return None
     if not is_id(raw):
-        abort(400, f"'{name}' must be a comment id (a whole number from 1 to {MAX_ID}).")
+        abort(
+            400,
+            _(
+                "%(field)s must be a comment id (a whole number from 1 to %(max)d).",
+                field=repr(name),
+                max=MAX_ID,
+            ),
+        )
     return int(raw)
 
 
@@ -42,7 +49,7 @@ def page_request() -> PageRequest:
     page holding that comment) and ``?sort=oldest|newest`` (else the owner's setting)."""
     sort = _single_arg("sort") or current_app.config["COMMENT_SORT"]
     if sort not in domain.SORTS:
-        abort(400, "'sort' must be 'oldest' or 'newest'.")
+        abort(400, _("'sort' must be 'oldest' or 'newest'."))
     return PageRequest(sort, _comment_id_arg("before"), _comment_id_arg("comment"))
 
 
