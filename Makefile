@@ -11,7 +11,7 @@ PORT ?= 5000
 PUBLIC_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install install-dev browser-deps bench-deps bench clean
+.PHONY: run test lint install install-dev browser-deps bench-deps bench clean i18n
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,13 @@ run: install
 	MODERATION_PUBLIC_URL="$${MODERATION_PUBLIC_URL:-$(PUBLIC_URL)}" \
 		$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-# Debian's Chromium drives the browser tests; axe-core checks accessibility.
+# Debian's Chromium drives the browser tests; axe-core checks accessibility; a Korean
+# font lets the screenshots of the Korean widget and dashboard show their text.
 browser-deps:
 	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@[ -n "$$(fc-list :lang=ko 2>/dev/null)" ] || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-nanum; }
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 	@[ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --silent
@@ -54,6 +57,16 @@ test: install-dev browser-deps lint
 		echo "--- again against $$MODERATION_TEST_DATABASE_URL"; \
 		$(BIN)/pytest; \
 	fi
+
+# Extract every marked message into messages.pot and merge it into each language's .po
+# (new messages come in untranslated; the test suite fails until they are translated).
+# A new language: $(BIN)/pybabel init -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l CODE
+CATALOGS := moderation/translations
+i18n: install-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k _n:1,2 -k _l -k lazy_gettext \
+		--no-location --sort-output --omit-header -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) \
+		--no-fuzzy-matching --ignore-obsolete
 
 # Debian's wrk (the load generator) and nginx (the proxy cache in front) for the
 # side-by-side benchmark; Isso goes into a throwaway venv under bench/.build by itself.

@@ -209,7 +209,7 @@ def resolve_secret_key(app: Flask) -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import security
+    from . import i18n, security
     from .extensions import csrf, db, limiter, login_manager, migrate
     from .public import caching
 
@@ -224,6 +224,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     security.init_app(app)
     caching.init_app(app, str(resource_dir("templates")))
+    i18n.init_app(app)
 
 
 def use_local_fallback(limiter: Any) -> None:

@@ -230,6 +230,16 @@ def rate_limit(value: Any) -> str:
     return value
 
 
+def locale(value: Any) -> str:
+    """One of the shipped languages, by its tag (``ko``, ``pt-BR``, ``pt_BR``)."""
+    from .core.i18n import LOCALES, match_locale
+
+    found = match_locale(text(value))
+    if found is None:
+        raise ValueError(f"expected one of {', '.join(LOCALES)}")
+    return found
+
+
 @dataclass(frozen=True)
 class Setting:
     parse: Callable[[Any], Any]
@@ -345,6 +355,8 @@ SETTINGS: dict[str, Setting] = {
     # The web server sends the outbox in a background thread; unset, on with SQLite
     # (one box), off with PostgreSQL (run `flask outbox run` beside the web server).
     "OUTBOX_THREAD": Setting(optional_bool, None),
+    # The language of readers whose widget, page and browser name none that is shipped.
+    "DEFAULT_LOCALE": Setting(locale, "en"),
 }
 
 

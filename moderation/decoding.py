@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import abort, request
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
@@ -32,14 +33,21 @@ def text_problem(value: str) -> str | None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return "contains characters that are not text (lone surrogates)"
+        return "lone surrogates"
     return None
 
 
 def checked_text(field: str, value: str) -> str:
     problem = text_problem(value)
     if problem:
-        abort(400, f"The field {field!r} {problem}.")
+        abort(
+            400,
+            _(
+                "The field %(field)s contains characters that are not text (%(problem)s).",
+                field=repr(field),
+                problem=problem,
+            ),
+        )
     return value
 
 
@@ -69,15 +77,18 @@ def json_fields(fields: Iterable[str], flags: Iterable[str] = ()) -> MultiDict[s
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        abort(400, "The request body is not valid UTF-8.")
+        abort(400, _("The request body is not valid UTF-8."))
     if json_depth(text) > MAX_JSON_DEPTH:
-        abort(400, "The JSON body is nested too deeply: send one object whose values are strings.")
+        abort(
+            400,
+            _("The JSON body is nested too deeply: send one object whose values are strings."),
+        )
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except ValueError:
-        abort(400, "The request body is not valid JSON.")
+        abort(400, _("The request body is not valid JSON."))
     if not isinstance(data, dict):
-        abort(400, "Send a JSON object with the fields.")
+        abort(400, _("Send a JSON object with the fields."))
     return _text_fields(data, fields, flags)
 
 
@@ -95,7 +106,7 @@ def _text_fields(
                 decoded[key] = "y"
             continue
         if isinstance(value, bool) or not isinstance(value, str | int):
-            abort(400, f"The field {key!r} must be a string.")
+            abort(400, _("The field %(field)s must be a string.", field=repr(key)))
         decoded[key] = checked_text(key, str(value))
     return decoded
 
@@ -120,4 +131,7 @@ def require_form_post() -> None:
         for key, value in request.form.items(multi=True):
             checked_text(key, value)
         return
-    abort(415, "This form is sent as application/x-www-form-urlencoded or multipart/form-data.")
+    abort(
+        415,
+        _("This form is sent as application/x-www-form-urlencoded or multipart/form-data."),
+    )

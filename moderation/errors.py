@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -31,17 +34,23 @@ from .extensions import db, limiter
 from .security import dashboard_headers, error_page_csp
 
 MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Please log in first.",
-    403: "That is not allowed.",
-    404: "There is nothing here.",
-    405: "That method is not allowed here.",
-    409: "Someone else changed this in the meantime.",
-    413: "That request is too large. Comments are limited to 10,000 characters.",
-    429: "Too many requests. Please wait a moment and try again.",
-    500: "Something went wrong on our side. Please try again later.",
-    503: "The comments are unavailable for a moment. Please try again in a minute.",
+    400: _l("The request could not be understood."),
+    401: _l("Please log in first."),
+    403: _l("That is not allowed."),
+    404: _l("There is nothing here."),
+    405: _l("That method is not allowed here."),
+    409: _l("Someone else changed this in the meantime."),
+    413: _l("That request is too large. Comments are limited to 10,000 characters."),
+    414: _l("That address is too long."),
+    429: _l("Too many requests. Please wait a moment and try again."),
+    500: _l("Something went wrong on our side. Please try again later."),
+    503: _l("The comments are unavailable for a moment. Please try again in a minute."),
 }
+SOMETHING_WRONG = _l("Something went wrong.")
+# Flask-WTF's own descriptions are English only.
+FORM_EXPIRED = _l(
+    "This form has expired or did not come from this site. Reload the page and try again."
+)
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +102,11 @@ def add_request_id(response: Response) -> Response:
 
 
 def error_response(
-    status: int, message: str | None = None, *, template: str = "error.html", **extra: Any
+    status: int, message: object = None, *, template: str = "error.html", **extra: Any
 ) -> Response:
-    """A JSON or HTML error answer with a human-readable message (and, for a failure on
-    our side, the request id to quote)."""
-    message = message or MESSAGES.get(status, "Something went wrong.")
+    """A JSON or HTML error answer with a human-readable message, in the request's
+    language (and, for a failure on our side, the request id to quote)."""
+    message = str(message or MESSAGES.get(status, SOMETHING_WRONG))
     reference = request_id() if status >= 500 else None
     if reference:
         extra.setdefault("request_id", reference)
@@ -141,10 +150,13 @@ def wait_message() -> str:
     """A 429's message, with how long to wait when the limiter knows it."""
     limit = limiter.current_limit
     if limit is None:
-        return MESSAGES[429]
+        return str(MESSAGES[429])
     seconds = max(1, limit.reset_at - int(time.time()))
-    unit = "second" if seconds == 1 else "seconds"
-    return f"Too many requests. Please wait {seconds} {unit} and try again."
+    return ngettext(
+        "Too many requests. Please wait %(num)d second and try again.",
+        "Too many requests. Please wait %(num)d seconds and try again.",
+        seconds,
+    )
 
 
 def http_error_response(error: HTTPException, template: str | None = None) -> Response:
@@ -157,11 +169,15 @@ def http_error_response(error: HTTPException, template: str | None = None) -> Re
     if template is None:
         prefix = next((p for p in PAGE_TEMPLATES if request.path.startswith(p)), None)
         template = PAGE_TEMPLATES[prefix] if prefix else "error.html"
-    # Werkzeug's own descriptions are fine for most codes; ours read better for these.
-    message = MESSAGES.get(status) if status in (405, 413, 500) else None
+    # A description of our own (``abort(404, ...)``) says more; Werkzeug's defaults are
+    # English only, so ours, translated, stand in for them.
+    own = error.description != type(error).description and status not in (405, 413, 500)
+    message = error.description if own else MESSAGES.get(status, error.description)
     if status == 429:
         # A limit counted by the view says itself how long to wait.
         message = error.description if getattr(error, "retry_after", None) else wait_message()
+    if isinstance(error, CSRFError):
+        message = FORM_EXPIRED
     response = error_response(status, message or error.description, template=template)
     if template == PAGE_TEMPLATES["/moderation/"]:
         dashboard_headers(response)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask_babel import Babel
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -14,7 +15,7 @@ from . import ratelimits  # noqa: F401  (registers the database:// storage and i
 from .core.database import db
 from .notify import models as _notify_models  # noqa: F401  (the outbox's tables)
 
-__all__ = ["cache", "csrf", "db", "limiter", "login_manager", "migrate"]
+__all__ = ["babel", "cache", "csrf", "db", "limiter", "login_manager", "migrate"]
 
 
 class ModeratorLogin(LoginManager):
@@ -45,4 +46,5 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 login_manager = ModeratorLogin()
 cache = Cache()
+babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

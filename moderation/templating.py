@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Flask, current_app, url_for
 from markupsafe import Markup
 
 from .comments import avatars
 from .comments.models import Comment
-from .core.database import utcnow
 from .core.text import safe_link
 from .public import assets
 from .urls import external_url_for, link_for
@@ -29,26 +26,10 @@ def asset_url(name: str, external: bool = False) -> str:
     return url_for("public.versioned_asset", digest=digest, name=name)
 
 
-def since(moment: datetime) -> str:
-    """How long ago, in words (5 minutes ago, 3 hours ago), then the date after a week."""
-    seconds = (utcnow() - moment).total_seconds()
-    if seconds < 60:
-        return "just now"
-    for unit, size in (("minute", 60), ("hour", 3600), ("day", 86400)):
-        count = int(seconds // size)
-        if unit != "day" and count >= (60 if unit == "minute" else 24):
-            continue
-        if unit == "day" and count >= 7:
-            break
-        return f"{count} {unit}{'s' if count != 1 else ''} ago"
-    return moment.strftime("%-d %b %Y")
-
-
 def init_app(app: Flask) -> None:
     app.add_template_filter(avatar, "avatar")
     # The one test of an address before it becomes a link: http(s) or a local path.
     app.add_template_filter(safe_link, "safe_link")
-    app.add_template_filter(since, "since")
     app.add_template_global(asset_url, "asset_url")
     # Absolute URLs come from MODERATION_PUBLIC_URL when set, never from the Host header.
     app.add_template_global(link_for, "link_for")

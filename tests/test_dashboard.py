@@ -272,7 +272,12 @@ def test_xhr_actions_answer_json(logged_in: Auth, make_comment: Make) -> None:
     )
     assert response.status_code == 200
     data = response.get_json()
-    assert data["comment"] == {"id": comment.id, "status": "approved", "version": 2}
+    assert data["comment"] == {
+        "id": comment.id,
+        "status": "approved",
+        "status_label": "approved",
+        "version": 2,
+    }
     assert data["counts"] == {"pending": 0, "approved": 1, "rejected": 0, "spam": 0}
 
 

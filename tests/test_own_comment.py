@@ -229,7 +229,7 @@ def test_moderators_see_the_edit_history_in_the_log(
     edited = client.patch(url, json={"edit_token": answer["edit_token"], "body": "Fixed"})
     assert edited.status_code == 200
     page = logged_in.client.get(f"/moderation/comments/{answer['id']}").get_data(as_text=True)
-    assert "reader edit" in page and "it said: Teh first version" in page
+    assert "edit by its author" in page and "it said: Teh first version" in page
     assert "its author" in page
 
 

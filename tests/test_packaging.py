@@ -19,8 +19,18 @@ from pathlib import Path
 
 import pytest
 
+from moderation.core.i18n import LOCALES
+
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["pyproject.toml", "README.md", "moderation", "templates", "migrations"]
+SOURCES = [
+    "pyproject.toml",
+    "README.md",
+    "hatch_build.py",
+    "babel.cfg",
+    "moderation",
+    "templates",
+    "migrations",
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +40,9 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in SOURCES:
         path = ROOT / name
         if path.is_dir():
-            shutil.copytree(path, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+            # As a fresh clone has it: no compiled catalogs, the build makes them.
+            ignore = shutil.ignore_patterns("__pycache__", "*.mo")
+            shutil.copytree(path, src / name, ignore=ignore)
         else:
             shutil.copy2(path, src / name)
     out = tmp_path_factory.mktemp("dist")
@@ -109,6 +121,8 @@ def test_the_wheel_carries_templates_migrations_and_static_files(dist: Path) -> 
     assert any(n.startswith("moderation/migrations/versions/") for n in names)
     assert "moderation/static/embed.js" in names
     assert not any("__pycache__" in n for n in names)
+    for locale in LOCALES:
+        assert f"moderation/translations/{locale}/LC_MESSAGES/messages.mo" in names, locale
 
 
 def test_an_installed_wheel_migrates_and_serves_the_demo(
@@ -172,6 +186,8 @@ def test_an_installed_wheel_migrates_and_serves_the_demo(
         status, embed = _get(f"{base}/embed/some-article")
         assert status == 200
         assert "<form" in embed and "Leave a reply" in embed
+        status, korean = _get(f"{base}/embed/some-article?lang=ko")
+        assert status == 200 and '<html lang="ko"' in korean and "댓글" in korean
         stylesheet = re.search(r'href="(/v/[^"]+/widget\.css)"', embed)
         assert stylesheet is not None, embed
         status, css = _get(base + stylesheet.group(1))

@@ -206,8 +206,17 @@ def test_counts_of_several_articles_at_once(
         "/api/counts?article=a-film-review&article=other-post&article=unknown&article=other-post"
     )
     assert response.status_code == 200
-    assert response.json == {"counts": {"a-film-review": 2, "other-post": 1, "unknown": 0}}
+    assert response.json == {
+        "counts": {"a-film-review": 2, "other-post": 1, "unknown": 0},
+        "labels": {
+            "a-film-review": "2 comments",
+            "other-post": "1 comment",
+            "unknown": "0 comments",
+        },
+    }
     assert response.headers["Cache-Control"].startswith("public, max-age=")
+    korean = client.get("/api/counts?article=a-film-review&lang=ko")
+    assert korean.json["labels"] == {"a-film-review": "댓글 2개"}
     again = client.get(
         "/api/counts?article=a-film-review&article=other-post&article=unknown",
         headers={"If-None-Match": response.headers["ETag"]},

@@ -51,6 +51,8 @@ class Moderator(UserMixin, Model):
     display_name: Mapped[str] = mapped_column(
         String(DISPLAY_NAME_MAX), default="", server_default=""
     )
+    # The dashboard's language as this moderator chose it; None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

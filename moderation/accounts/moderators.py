@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..core.database import db, utcnow
 from ..core.exceptions import DomainError
+from ..core.i18n import _, match_locale
 from ..core.text import control_characters, email_problem, has_bidi_controls, normalize_email
 from .models import DISPLAY_NAME_MAX, Moderator, Role
 from .passwords import hash_method, hash_password, verify_password
@@ -55,9 +56,13 @@ def _check_email(email: str) -> str:
 def check_password(password: str) -> None:
     """A password is at least 8 characters long (and not absurdly long)."""
     if len(password) < PASSWORD_MIN:
-        raise DomainError(f"A password needs at least {PASSWORD_MIN} characters.", field="password")
+        raise DomainError(
+            _("A password needs at least %(min)d characters.", min=PASSWORD_MIN), field="password"
+        )
     if len(password) > PASSWORD_MAX:
-        raise DomainError(f"A password has at most {PASSWORD_MAX} characters.", field="password")
+        raise DomainError(
+            _("A password has at most %(max)d characters.", max=PASSWORD_MAX), field="password"
+        )
 
 
 def create_moderator(email: str, password: str, role: Role | None = None) -> Moderator:
@@ -67,7 +72,7 @@ def create_moderator(email: str, password: str, role: Role | None = None) -> Mod
     email = _check_email(email)
     check_password(password)
     if find_moderator(email) is not None:
-        raise DomainError(f"There is already a moderator {email}.", field="email")
+        raise DomainError(_("There is already a moderator %(email)s.", email=email), field="email")
     if role is None:
         role = Role.MODERATOR if db.session.scalar(select(Moderator.id).limit(1)) else Role.OWNER
     moderator = Moderator(
@@ -87,7 +92,7 @@ def get_moderator(email: str) -> Moderator:
     """The moderator with that email (any case), or a DomainError."""
     moderator = find_moderator(email)
     if moderator is None:
-        raise DomainError(f"There is no moderator {email.strip()}.", field="email")
+        raise DomainError(_("There is no moderator %(email)s.", email=email.strip()), field="email")
     return moderator
 
 
@@ -181,3 +186,15 @@ def end_sessions(moderator: Moderator) -> None:
 def record_login(moderator: Moderator) -> None:
     """Remember when a moderator last logged in."""
     moderator.last_login_at = utcnow()
+
+
+def set_locale(moderator: Moderator, locale: str | None) -> Moderator:
+    """The dashboard's language for this moderator: one of the shipped locales, or None
+    (empty) to follow the browser."""
+    if locale:
+        found = match_locale(locale)
+        if found is None:
+            raise DomainError(_("There is no such language."), field="locale")
+        locale = found
+    moderator.locale = locale or None
+    return moderator

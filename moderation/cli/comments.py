@@ -78,4 +78,4 @@ def _status_command(name: str, status: Status, help_text: str) -> click.Command:
 
 
 for _name, _status in STATUS_FOR.items():
-    comments_cli.add_command(_status_command(_name, _status, ACTIONS[_name].help))
+    comments_cli.add_command(_status_command(_name, _status, str(ACTIONS[_name].help)))

@@ -21,4 +21,4 @@ def refusals() -> Iterator[None]:
     try:
         yield
     except DomainError as exc:
-        fail(exc.message)
+        fail(str(exc.message))

@@ -65,7 +65,7 @@ def import_command(
         else:
             summary = importers.run_import(format_name, file, **kwargs)
     except DomainError as exc:
-        fail(exc.message)
+        fail(str(exc.message))
     for line in summary.lines():
         click.echo(line)
 

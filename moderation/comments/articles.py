@@ -11,6 +11,7 @@ from sqlalchemy import update
 from ..accounts.models import Moderator
 from ..core.database import db, insert_unless_present, utcnow
 from ..core.exceptions import ArticleNotFound, CommentsClosed, DomainError
+from ..core.i18n import Text, _
 from ..core.text import (
     clean_line,
     control_characters,
@@ -21,7 +22,7 @@ from ..core.text import (
 from .audit import record
 from .models import ARTICLE_ID_MAX, TITLE_MAX, URL_MAX, Article
 
-ARTICLE_ID_RULE = "An article id is 1 to 200 letters, digits, '.', '_' or '-'."
+ARTICLE_ID_RULE = _("An article id is 1 to 200 letters, digits, '.', '_' or '-'.")
 ARTICLE_ID_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{ARTICLE_ID_MAX - 1}}}")
 
 
@@ -31,11 +32,13 @@ def is_valid_article_id(article_id: str) -> bool:
     return ARTICLE_ID_RE.fullmatch(article_id) is not None
 
 
-def unknown_article_message(article_id: str) -> str:
+def unknown_article_message(article_id: str) -> Text:
     """What to tell someone who asked for an article that is not there."""
     if not is_valid_article_id(article_id):
-        return f"There is no such article: {ARTICLE_ID_RULE}"
-    return "There is no such article."
+        return _(
+            "There is no such article: an article id is 1 to 200 letters, digits, '.', '_' or '-'."
+        )
+    return _("There is no such article.")
 
 
 def get_article(article_id: str) -> Article | None:
@@ -49,7 +52,7 @@ def check_title(title: str) -> str:
     title = title.strip()
     if len(title) > TITLE_MAX or control_characters(title):
         raise DomainError(
-            f"A title is at most {TITLE_MAX} characters, without control characters.",
+            _("A title is at most %(max)d characters, without control characters.", max=TITLE_MAX),
             field="title",
         )
     return title
@@ -61,17 +64,21 @@ def check_url(url: str) -> str:
     if not url:
         return url
     if len(url) > URL_MAX:
-        raise DomainError(f"An address is at most {URL_MAX} characters.", field="url")
+        raise DomainError(_("An address is at most %(max)d characters.", max=URL_MAX), field="url")
     if is_local_path(url):
         if control_characters(url) or any(char.isspace() for char in url):
             raise DomainError(
-                "Remove the spaces and invisible characters from the address.", field="url"
+                _("Remove the spaces and invisible characters from the address."), field="url"
             )
         return url
     problem = web_url_problem(url)
     if problem:
         raise DomainError(
-            f"{problem} Give an http(s) address, or a path such as /2024/my-post.", field="url"
+            _(
+                "%(problem)s Give an http(s) address, or a path such as /2024/my-post.",
+                problem=problem,
+            ),
+            field="url",
         )
     return url
 
@@ -106,7 +113,7 @@ def create_article(article_id: str, *, title: str = "", url: str = "") -> Articl
         raise DomainError(ARTICLE_ID_RULE, field="article")
     title, url = check_title(title), check_url(url)
     if db.session.get(Article, article_id) is not None:
-        raise DomainError(f"Article {article_id!r} already exists.", field="article")
+        raise DomainError(_("Article %(id)s already exists.", id=repr(article_id)), field="article")
     article = Article(id=article_id, title=title, url=url, closed=False)
     db.session.add(article)
     db.session.flush()
@@ -183,11 +190,11 @@ def article_for_comment(
     article = get_article(article_id)
     if article is None:
         if not auto_create or not is_valid_article_id(article_id):
-            raise ArticleNotFound("There is no such article.")
+            raise ArticleNotFound(_("There is no such article."))
         title, url = reader_details(title, url, origins=origins, prefixes=prefixes)
         article = _insert_article_if_missing(article_id, title, url)
     if article.closed:
-        raise CommentsClosed("Comments are closed for this article.")
+        raise CommentsClosed(_("Comments are closed for this article."))
     return article
 
 

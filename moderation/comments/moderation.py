@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..accounts.models import Moderator
 from ..core.database import db
 from ..core.exceptions import ConflictError, DomainError
+from ..core.i18n import _
 from ..spam import evaluation, learning
 from .actions import ACTION_FOR_STATUS, ACTIONS
 from .articles import bump_version
@@ -28,8 +29,11 @@ from .threads import TOO_DEEP, can_reply_to
 def _check_version(comment: Comment, expected_version: int | None) -> None:
     if expected_version is not None and comment.version != expected_version:
         raise ConflictError(
-            f"Comment #{comment.id} was changed by someone else in the meantime; "
-            "it is shown as it is now."
+            _(
+                "Comment #%(id)s was changed by someone else in the meantime; "
+                "it is shown as it is now.",
+                id=comment.id,
+            )
         )
 
 
@@ -40,7 +44,7 @@ def _flush(comment: Comment) -> None:
         db.session.flush()
     except StaleDataError as exc:
         raise ConflictError(
-            f"Comment #{comment_id} was changed by someone else at the same moment."
+            _("Comment #%(id)s was changed by someone else at the same moment.", id=comment_id)
         ) from exc
 
 
@@ -202,10 +206,12 @@ def reply_from_dashboard(
     published reply under an unpublished comment would make no sense to readers."""
     _check_version(parent, expected_version)
     if parent.status in (Status.REJECTED, Status.SPAM):
-        raise DomainError(
-            f"Comment #{parent.id} is {parent.status.value}; restore and approve it "
-            "before replying."
+        message = (
+            _("Comment #%(id)s is rejected; restore and approve it before replying.")
+            if parent.status == Status.REJECTED
+            else _("Comment #%(id)s is spam; restore and approve it before replying.")
         )
+        raise DomainError(message(id=parent.id))
     if not can_reply_to(parent, max_depth):
         raise DomainError(TOO_DEEP)
     if parent.status == Status.PENDING:
@@ -231,7 +237,7 @@ def moderate_many(
     at the very moment of writing raises ConflictError: the caller rolls back.
     """
     if action not in ACTIONS:
-        raise DomainError(f"Unknown action {action!r}.")
+        raise DomainError(_("Unknown action %(action)s.", action=repr(action)))
     status = ACTIONS[action].status
     result = BulkResult(done=[], conflicts=[])
     for comment, expected_version in items:

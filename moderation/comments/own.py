@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from ..core.database import db, utcnow
 from ..core.exceptions import EditRefused
+from ..core.i18n import Text, _
 from .articles import bump_version
 from .audit import record
 from .models import Comment, ModerationEvent, Status
@@ -23,14 +24,14 @@ SALT = "moderation.edit-token"
 EDIT = "reader edit"
 DELETE = "reader delete"
 
-TOO_LATE = "The time to change this comment has passed."
-NOT_YOURS = "This link does not allow changing that comment."
-GONE = "This comment was deleted."
-SETTLED = "This comment was turned down and can no longer be changed."
-BACK_TO_PENDING = "Your comment was changed and is awaiting moderation again."
-STILL_PENDING = "Your comment was changed; it is still awaiting moderation."
-DELETED = "Your comment was deleted."
-UNCHANGED = "Your comment was not changed."
+TOO_LATE = _("The time to change this comment has passed.")
+NOT_YOURS = _("This link does not allow changing that comment.")
+GONE = _("This comment was deleted.")
+SETTLED = _("This comment was turned down and can no longer be changed.")
+BACK_TO_PENDING = _("Your comment was changed and is awaiting moderation again.")
+STILL_PENDING = _("Your comment was changed; it is still awaiting moderation.")
+DELETED = _("Your comment was deleted.")
+UNCHANGED = _("Your comment was not changed.")
 
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
@@ -76,7 +77,7 @@ def comment_for_token(secret_key: str, token: str, article_id: str, window: floa
     return comment
 
 
-def reader_edit(comment: Comment, body: str) -> str:
+def reader_edit(comment: Comment, body: str) -> Text:
     """Change the reader's comment; it goes (back) to pending. The audit log keeps the
     text it replaced. The same text again changes nothing. Returns what to tell the
     reader."""
@@ -97,7 +98,7 @@ def reader_edit(comment: Comment, body: str) -> str:
     return STILL_PENDING
 
 
-def reader_delete(comment: Comment) -> str:
+def reader_delete(comment: Comment) -> Text:
     """Delete the reader's comment for good. Like a moderator's deletion, the log keeps
     that it happened, not what it said: the texts its edits replaced go too."""
     article_id = comment.article_id

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from ..core.database import db, utcnow
 from ..core.exceptions import CommentsClosed, DuplicateComment, InvalidParent
+from ..core.i18n import _
 from ..core.text import normalize_email
 from ..notify.addresses import is_confirmed
 from ..spam import learning
@@ -204,11 +205,11 @@ def submit_comment(
 ) -> Comment:
     """Store a reader's comment as pending (or spam), rendered to safe HTML once."""
     if article.closed:
-        raise CommentsClosed("Comments are closed for this article.")
+        raise CommentsClosed(_("Comments are closed for this article."))
     if submission.parent_id is not None:
         parent = db.session.get(Comment, submission.parent_id)
         if parent is None or parent.article_id != article.id or parent.status != Status.APPROVED:
-            raise InvalidParent("You can only reply to a published comment of this article.")
+            raise InvalidParent(_("You can only reply to a published comment of this article."))
         if not can_reply_to(parent, max_depth):
             raise InvalidParent(TOO_DEEP)
     comment = Comment(

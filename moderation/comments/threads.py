@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..core.i18n import _
 from .models import Comment, Status
 
 if TYPE_CHECKING:  # reading builds its pages with build_thread
@@ -26,7 +27,7 @@ def thread_depth(comment: Comment) -> int:
     return depth
 
 
-TOO_DEEP = "This conversation is nested as deep as it can go."
+TOO_DEEP = _("This conversation is nested as deep as it can go.")
 
 
 def can_reply_to(comment: Comment, max_depth: int) -> bool:

@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete
 
 from ..core.database import db, insert_unless_present, utcnow
+from ..core.i18n import Text, _
 from .models import SpentToken
 
 SALT = "moderation.form-token"
@@ -26,7 +27,12 @@ _next_cleanup = 0.0
 
 
 class TokenError(Exception):
-    """The token is missing, forged, for another article, too fresh, too old or spent."""
+    """The token is missing, forged, for another article, too fresh, too old or spent;
+    its first argument is the reader-facing message."""
+
+    @property
+    def message(self) -> Text:
+        return self.args[0]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -49,23 +55,25 @@ def check_token(
 ) -> GoodToken:
     """Raise :class:`TokenError` with a reader-facing message unless the token is good."""
     if not token:
-        raise TokenError("The form was not complete. Check your comment and send it again.")
+        raise TokenError(_("The form was not complete. Check your comment and send it again."))
     try:
         payload, signed_at = _serializer(secret_key).loads(
             token, max_age=int(max_age), return_timestamp=True
         )
     except SignatureExpired as exc:
-        raise TokenError("This form has expired. Reload the page and try again.") from exc
+        raise TokenError(_("This form has expired. Reload the page and try again.")) from exc
     except BadSignature as exc:
-        raise TokenError("The form token is not valid. Reload the page and try again.") from exc
+        raise TokenError(_("The form token is not valid. Reload the page and try again.")) from exc
     if not isinstance(payload, dict) or payload.get("a") != article_id:
-        raise TokenError("This form belongs to another article. Reload the page and try again.")
+        raise TokenError(_("This form belongs to another article. Reload the page and try again."))
     nonce = payload.get("n")
     if not isinstance(nonce, str) or not 8 <= len(nonce) <= 32:
-        raise TokenError("The form token is not valid. Reload the page and try again.")
+        raise TokenError(_("The form token is not valid. Reload the page and try again."))
     age = time.time() - signed_at.timestamp()
     if age < min_age:
-        raise TokenError("That was quick! Please wait a few seconds before sending your comment.")
+        raise TokenError(
+            _("That was quick! Please wait a few seconds before sending your comment.")
+        )
     return GoodToken(nonce, signed_at.astimezone(UTC) + timedelta(seconds=max_age))
 
 
@@ -84,7 +92,7 @@ def spend_token(token: GoodToken) -> None:
     values = {"nonce": token.nonce, "expires_at": token.expires_at}
     if not insert_unless_present(SpentToken, values):
         raise TokenError(
-            "This form has already sent a comment. Reload the page to write another one."
+            _("This form has already sent a comment. Reload the page to write another one.")
         )
 
 

@@ -5,13 +5,16 @@ The exceptions know nothing of HTTP: ``errors.status_for`` maps them to status c
 
 from __future__ import annotations
 
+from .i18n import Text
+
 
 class DomainError(Exception):
-    """A rule of the domain said no; ``message`` is fit to show to the person."""
+    """A rule of the domain said no; ``message`` is fit to show to the person (a
+    :class:`~.i18n.Text`, in their language once shown)."""
 
     field: str | None = None
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str | Text, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         if field is not None:

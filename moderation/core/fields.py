@@ -7,6 +7,7 @@ from typing import Any
 from wtforms.validators import StopValidation, ValidationError
 
 from .exceptions import DomainError
+from .i18n import _
 from .text import (
     control_characters,
     email_problem,
@@ -39,13 +40,13 @@ class NoControlCharacters:
 
     def __call__(self, form: Any, field: Any) -> None:
         if isinstance(field.data, str) and control_characters(field.data, self.allow):
-            raise ValidationError("Remove the invisible control characters.")
+            raise ValidationError(_("Remove the invisible control characters."))
 
 
 class Visible:
     """Refuse text that is only spaces and invisible characters (a "blank" name)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: Any) -> None:
         self.message = message
 
     def __call__(self, form: Any, field: Any) -> None:
@@ -55,7 +56,7 @@ class Visible:
 
 def no_bidi_controls(form: Any, field: Any) -> None:
     if isinstance(field.data, str) and has_bidi_controls(field.data):
-        raise ValidationError("Remove the invisible characters that reorder the text.")
+        raise ValidationError(_("Remove the invisible characters that reorder the text."))
 
 
 def http_url(form: Any, field: Any) -> None:

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from .i18n import Text, _
+
 EMAIL_MAX = 254
 
 # Characters that reorder the text around them ("Trojan source"): never in a name.
@@ -33,14 +35,14 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def email_problem(email: str) -> str | None:
+def email_problem(email: str) -> Text | None:
     """Why ``email`` is not an address mail could be sent to, or None (no DNS look-up)."""
     if not email or len(email) > EMAIL_MAX:
-        return "Enter a valid email address, like you@example.com."
+        return _("Enter a valid email address, like you@example.com.")
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
-        return "Enter a valid email address, like you@example.com."
+        return _("Enter a valid email address, like you@example.com.")
     return None
 
 
@@ -63,22 +65,22 @@ def clean_line(text: str, max_length: int) -> str:
     return " ".join(kept.split())[:max_length]
 
 
-def web_url_problem(url: str) -> str | None:
+def web_url_problem(url: str) -> Text | None:
     """Why ``url`` is not a public http(s) address, or None when it is one."""
     try:
         parts = urlsplit(url)
         hostname = parts.hostname
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError:
-        return "Enter a full web address, like https://example.com."
+        return _("Enter a full web address, like https://example.com.")
     if parts.scheme not in ("http", "https"):
-        return "The address must start with http:// or https://."
+        return _("The address must start with http:// or https://.")
     if not hostname or "." not in hostname.strip("."):
-        return "Enter a full web address, like https://example.com."
+        return _("Enter a full web address, like https://example.com.")
     if parts.username is not None or parts.password is not None:
-        return "Leave the user name and password out of the address."
+        return _("Leave the user name and password out of the address.")
     if control_characters(url) or any(char.isspace() for char in url):
-        return "Remove the spaces and invisible characters from the address."
+        return _("Remove the spaces and invisible characters from the address.")
     return None
 
 

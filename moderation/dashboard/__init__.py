@@ -15,11 +15,18 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from ..comments.actions import ALL_ACTIONS, STATUS_ACTIONS
+from ..comments.actions import (
+    ALL_ACTIONS,
+    STATUS_ACTIONS,
+    STATUS_TABS,
+    event_name,
+    status_name,
+)
 from ..comments.models import Status
 from ..decoding import require_form_post
 from ..errors import UNAVAILABLE, http_error_response, rollback, unavailable_response
 from ..security import dashboard_headers
+from ..spam.checks import explain
 from . import queries
 
 bp = Blueprint("dashboard", __name__, url_prefix="/moderation")
@@ -56,10 +63,19 @@ def pending_total() -> int:
         return 0
 
 
+def held(stored: str) -> str:
+    """Why the spam rules held a comment, in the moderator's language."""
+    return "; ".join(str(part) for part in explain(stored))
+
+
 @bp.context_processor
 def dashboard_globals() -> dict[str, Any]:
     return {
         "Status": Status,
+        "status_name": status_name,
+        "status_tab": STATUS_TABS.__getitem__,
+        "event_name": event_name,
+        "held": held,
         "actions": ALL_ACTIONS,
         "status_actions": STATUS_ACTIONS.values(),
         "pending_total": pending_total(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import comments as domain
@@ -33,7 +34,7 @@ def article_view(article_id: str) -> ResponseReturnValue:
             article, title=form.title.data or "", url=form.url.data or "", moderator=me()
         )
         db.session.commit()
-        flash(f"Article {article.id} saved.", "success")
+        flash(_("Article %(id)s saved.", id=article.id), "success")
         return redirect(url_for(".article_view", article_id=article.id), code=303)
     status = 400 if form.errors else 200
     html = render_template(
@@ -55,7 +56,7 @@ def article_confirm(article_id: str) -> ResponseReturnValue:
         abort(400)
     domain.confirm_article(article, me())
     db.session.commit()
-    flash(f"The title and address of {article.id} are confirmed.", "success")
+    flash(_("The title and address of %(id)s are confirmed.", id=article.id), "success")
     return redirect(url_for(".article_view", article_id=article.id), code=303)
 
 
@@ -67,7 +68,9 @@ def article_close(article_id: str, action: str) -> ResponseReturnValue:
         abort(400)
     domain.close_article(article, action == "close", me())
     db.session.commit()
-    state = "closed" if article.closed else "open again"
-    flash(f"Comments on {article.id} are {state}.", "success")
+    if article.closed:
+        flash(_("Comments on %(id)s are closed.", id=article.id), "success")
+    else:
+        flash(_("Comments on %(id)s are open again.", id=article.id), "success")
     target = back(request.form.get("next"), url_for(".article_view", article_id=article.id))
     return redirect(target, code=303)

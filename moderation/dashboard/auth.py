@@ -20,22 +20,26 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from ..accounts import moderators
 from ..accounts.moderators import authenticate
+from ..core.exceptions import DomainError
 from ..core.text import normalize_email
 from ..errors import wants_json
 from ..extensions import db, limiter, login_manager
 from . import bp
-from .forms import ActionForm, LoginForm
+from .forms import ActionForm, LanguageForm, LoginForm
 from .responses import back, me, queue_url
 
 log = logging.getLogger(__name__)
 
-LOGIN_FAILED = "The email or the password is wrong, or this account is disabled."
+LOGIN_FAILED = _l("The email or the password is wrong, or this account is disabled.")
 
 
 # A browser a moderator logged in from gets this cookie, naming the account and the
@@ -144,9 +148,9 @@ def login() -> ResponseReturnValue:
             return response
         # Never the address typed: it may be a password typed in the wrong box.
         log.warning("Failed dashboard login: unknown address, wrong password or disabled")
-        error, status = LOGIN_FAILED, 401
+        error, status = str(LOGIN_FAILED), 401
     elif request.method == "POST":
-        error, status = "Enter your email address and your password.", 400
+        error, status = _("Enter your email address and your password."), 400
     form.next.data = target if target != queue_url() else ""
     form.password.data = ""
     return render_template("dashboard/login.html", form=form, error=error), status
@@ -161,7 +165,7 @@ def logout() -> ResponseReturnValue:
     moderators.end_sessions(me())
     db.session.commit()
     logout_user()
-    flash("You are logged out.", "success")
+    flash(_("You are logged out."), "success")
     return redirect(url_for(".login"), code=303)
 
 
@@ -169,8 +173,28 @@ def logout() -> ResponseReturnValue:
 def unauthorized() -> ResponseReturnValue:
     """Pages go to the login form (and come back after); scripts get a 401."""
     if wants_json():
-        response = jsonify(error="Please log in first.", status=401)
+        response = jsonify(error=_("Please log in first."), status=401)
         response.status_code = 401
         return response
     target = request.full_path if request.query_string else request.path
     return redirect(url_for("dashboard.login", next=target))
+
+
+@bp.post("/language")
+@login_required
+def language() -> ResponseReturnValue:
+    """The moderator's choice of language for the dashboard (empty: the browser's)."""
+    form = LanguageForm()
+    target = back(form.next.data, queue_url())
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        moderators.set_locale(me(), form.locale.data)
+    except DomainError as exc:
+        db.session.rollback()
+        abort(400, exc.message)
+    db.session.commit()
+    # Said in the language just chosen.
+    refresh()
+    flash(_("The dashboard now speaks this language."), "success")
+    return redirect(target, code=303)

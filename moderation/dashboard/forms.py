@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
@@ -34,6 +35,7 @@ from ..comments.models import BODY_MAX, TITLE_MAX, URL_MAX
 from ..core.database import MAX_ID, is_id
 from ..core.fields import DomainRule, NoControlCharacters, normalize_newlines, strip
 from ..core.text import EMAIL_MAX
+from ..i18n import Numbered
 from ..notify.preferences import DIGEST_MINUTES_MAX, DIGEST_MINUTES_MIN
 from ..spam.models import ReturningAuthors, RuleAction, RuleKind
 from ..spam.rules import FIELDS as RULE_FIELDS
@@ -44,13 +46,20 @@ class LoginForm(FlaskForm):
     """Email and password. No email format check: every failure reads the same."""
 
     email = StringField(
-        "Email",
+        _l("Email"),
         filters=[strip],
-        validators=[DataRequired("Enter your email address."), Length(max=EMAIL_MAX)],
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=EMAIL_MAX)],
     )
     password = PasswordField(
-        "Password", validators=[DataRequired("Enter your password."), Length(max=1024)]
+        _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=1024)]
     )
+    next = HiddenField()
+
+
+class LanguageForm(FlaskForm):
+    """The dashboard's language: a shipped locale, or empty for the browser's."""
+
+    locale = StringField(_l("Language"), filters=[strip], validators=[Length(max=16)])
     next = HiddenField()
 
 
@@ -63,31 +72,31 @@ class CommentActionForm(ActionForm):
 
     version = IntegerField(
         validators=[
-            InputRequired("This form is out of date; reload the page."),
-            NumberRange(1, MAX_ID, "This form is out of date; reload the page."),
+            InputRequired(_l("This form is out of date; reload the page.")),
+            NumberRange(1, MAX_ID, _l("This form is out of date; reload the page.")),
         ]
     )
     next = HiddenField()
 
 
-def _body_field(label: str) -> TextAreaField:
+def _body_field(label: Any) -> TextAreaField:
     return TextAreaField(
         label,
         filters=[strip, normalize_newlines],
         validators=[
-            DataRequired("Please write something."),
-            Length(max=BODY_MAX, message=f"Keep the text under {BODY_MAX:,} characters."),
+            DataRequired(_l("Please write something.")),
+            Length(max=BODY_MAX, message=Numbered(_l("Keep the text under %(max)s characters."))),
             NoControlCharacters(allow="\n\t"),
         ],
     )
 
 
 class EditCommentForm(CommentActionForm):
-    body = _body_field("Text")
+    body = _body_field(_l("Text"))
 
 
 class ReplyForm(CommentActionForm):
-    body = _body_field("Your reply")
+    body = _body_field(_l("Your reply"))
 
 
 BULK_MAX = 500
@@ -106,23 +115,23 @@ class ValuesField(Field):
 def check_selection(form: Any, field: Any) -> None:
     """A bulk checkbox says ``ID:VERSION``; a bare ``ID`` skips the version check."""
     if not field.data:
-        raise ValidationError("Select at least one comment.")
+        raise ValidationError(_l("Select at least one comment."))
     if len(field.data) > BULK_MAX:
-        raise ValidationError(f"Select at most {BULK_MAX} comments at once.")
+        raise ValidationError(_l("Select at most %(max)d comments at once.", max=BULK_MAX))
     for entry in field.data:
         comment_id, _, version = entry.partition(":")
         if not is_id(comment_id) or (version and not is_id(version)):
-            raise ValidationError("The selection could not be read; reload the page.")
+            raise ValidationError(_l("The selection could not be read; reload the page."))
 
 
 class BulkForm(FlaskForm):
     """Many comments, one action."""
 
     action = StringField(
-        "Action",
-        validators=[AnyOf(list(ACTIONS), message="Choose an action.")],
+        _l("Action"),
+        validators=[AnyOf(list(ACTIONS), message=_l("Choose an action."))],
     )
-    selected = ValuesField("Selected comments", default=list, validators=[check_selection])
+    selected = ValuesField(_l("Selected comments"), default=list, validators=[check_selection])
     next = HiddenField()
 
     def selection(self) -> list[tuple[int, int | None]]:
@@ -139,13 +148,13 @@ class ArticleForm(FlaskForm):
     ``maxlength``."""
 
     title = StringField(
-        "Title",
+        _l("Title"),
         filters=[strip],
         validators=[DomainRule(check_title)],
         render_kw={"maxlength": TITLE_MAX},
     )
     url = StringField(
-        "Address (URL)",
+        _l("Address (URL)"),
         filters=[strip],
         validators=[DomainRule(check_url)],
         render_kw={"maxlength": URL_MAX},
@@ -156,20 +165,20 @@ class PersonForm(FlaskForm):
     """One commenter's address, for their data: shown, anonymised or deleted."""
 
     email = StringField(
-        "Their email address",
+        _l("Their email address"),
         filters=[strip],
-        validators=[DataRequired("Enter the person's email address."), Length(max=EMAIL_MAX)],
+        validators=[DataRequired(_l("Enter the person's email address.")), Length(max=EMAIL_MAX)],
     )
     action = StringField(
-        "Action",
-        validators=[AnyOf(["export", "anonymise", "delete"], message="Choose an action.")],
+        _l("Action"),
+        validators=[AnyOf(["export", "anonymise", "delete"], message=_l("Choose an action."))],
     )
 
     def validate_email(self, field: Field) -> None:
         from ..core.text import email_problem
 
         if email_problem(field.data or ""):
-            raise ValidationError("Enter a valid email address, like reader@example.org.")
+            raise ValidationError(_l("Enter a valid email address, like reader@example.org."))
 
 
 # --- the owner's settings -------------------------------------------------------------
@@ -179,32 +188,32 @@ class RuleForm(FlaskForm):
     """One new spam rule; the domain checks the pattern (``spam.rules.clean_pattern``)."""
 
     action = SelectField(
-        "What it does",
+        _l("What it does"),
         choices=[
-            SelectChoice(RuleAction.HOLD.value, "Hold for moderation, with the reason"),
-            SelectChoice(RuleAction.SPAM.value, "Send to the spam tab"),
+            SelectChoice(RuleAction.HOLD.value, _l("Hold for moderation, with the reason")),
+            SelectChoice(RuleAction.SPAM.value, _l("Send to the spam tab")),
         ],
         default=RuleAction.SPAM.value,
     )
     kind = SelectField(
-        "Match",
+        _l("Match"),
         choices=[
-            SelectChoice(RuleKind.WORD.value, "a word or phrase"),
-            SelectChoice(RuleKind.REGEX.value, "a regular expression"),
-            SelectChoice(RuleKind.EMAIL.value, "an email address"),
-            SelectChoice(RuleKind.DOMAIN.value, "an email domain (and its subdomains)"),
-            SelectChoice(RuleKind.NETWORK.value, "an IP address or range (CIDR)"),
+            SelectChoice(RuleKind.WORD.value, _l("a word or phrase")),
+            SelectChoice(RuleKind.REGEX.value, _l("a regular expression")),
+            SelectChoice(RuleKind.EMAIL.value, _l("an email address")),
+            SelectChoice(RuleKind.DOMAIN.value, _l("an email domain (and its subdomains)")),
+            SelectChoice(RuleKind.NETWORK.value, _l("an IP address or range (CIDR)")),
         ],
         default=RuleKind.WORD.value,
     )
     pattern = StringField(
-        "Word, pattern, address, domain or range",
+        _l("Word, pattern, address, domain or range"),
         filters=[strip],
-        validators=[DataRequired("Enter what to match."), Length(max=PATTERN_MAX)],
+        validators=[DataRequired(_l("Enter what to match.")), Length(max=PATTERN_MAX)],
         render_kw={"maxlength": PATTERN_MAX},
     )
     look_in = SelectMultipleField(
-        "Look in (words and patterns)",
+        _l("Look in (words and patterns)"),
         choices=[SelectChoice(name, label) for name, label in RULE_FIELDS.items()],
         default=list(TEXT_FIELDS),
         option_widget=CheckboxInput(),
@@ -215,66 +224,71 @@ class RuleForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     max_links = IntegerField(
-        "Hold a comment with more links than",
-        validators=[InputRequired("Enter a number."), NumberRange(0, MAX_LINKS_MAX)],
+        _l("Hold a comment with more links than"),
+        validators=[InputRequired(_l("Enter a number.")), NumberRange(0, MAX_LINKS_MAX)],
     )
     spam_threshold = FloatField(
-        "Spam tab when the learning filter's score is above",
-        validators=[InputRequired("Enter a number."), NumberRange(0.5, 1.0)],
+        _l("Spam tab when the learning filter's score is above"),
+        validators=[InputRequired(_l("Enter a number.")), NumberRange(0.5, 1.0)],
     )
     hold_threshold = FloatField(
-        "Hold with the reason when it is above",
-        validators=[InputRequired("Enter a number."), NumberRange(0.5, 1.0)],
+        _l("Hold with the reason when it is above"),
+        validators=[InputRequired(_l("Enter a number.")), NumberRange(0.5, 1.0)],
     )
     returning_authors = SelectField(
-        "Returning authors",
+        _l("Returning authors"),
         choices=[
-            SelectChoice(ReturningAuthors.PREMODERATE.value, "Everyone is pre-moderated"),
+            SelectChoice(ReturningAuthors.PREMODERATE.value, _l("Everyone is pre-moderated")),
             SelectChoice(
                 ReturningAuthors.CONFIRMED.value,
-                "Publish at once an author whose address is confirmed and who already "
-                "has an approved comment",
+                _l(
+                    "Publish at once an author whose address is confirmed and who already "
+                    "has an approved comment"
+                ),
             ),
         ],
     )
 
 
+ROLE_NAMES = {Role.OWNER: _l("Owner"), Role.MODERATOR: _l("Moderator")}
+
+
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, ROLE_NAMES[r]) for r in Role])
 
 
 class InviteForm(FlaskForm):
     email = StringField(
-        "Email address",
+        _l("Email address"),
         filters=[strip],
-        validators=[DataRequired("Enter the address to invite."), Length(max=EMAIL_MAX)],
+        validators=[DataRequired(_l("Enter the address to invite.")), Length(max=EMAIL_MAX)],
         render_kw={"maxlength": EMAIL_MAX},
     )
     role = SelectField(
-        "Role",
-        choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role],
+        _l("Role"),
+        choices=[SelectChoice(r.value, ROLE_NAMES[r]) for r in Role],
         default=Role.MODERATOR.value,
     )
 
 
 class AcceptInvitationForm(FlaskForm):
     password = PasswordField(
-        "Choose a password",
-        validators=[DataRequired("Choose a password."), Length(max=1024)],
+        _l("Choose a password"),
+        validators=[DataRequired(_l("Choose a password.")), Length(max=1024)],
     )
     confirm = PasswordField(
-        "The same password again",
-        validators=[DataRequired("Type the password again.")],
+        _l("The same password again"),
+        validators=[DataRequired(_l("Type the password again."))],
     )
 
     def validate_confirm(self, field: Any) -> None:
         if field.data != self.password.data:
-            raise ValidationError("The two passwords differ.")
+            raise ValidationError(_l("The two passwords differ."))
 
 
 class DisplayNameForm(FlaskForm):
     display_name = StringField(
-        "Sign my site replies as",
+        _l("Sign my site replies as"),
         filters=[strip],
         validators=[Length(max=DISPLAY_NAME_MAX), NoControlCharacters()],
         render_kw={"maxlength": DISPLAY_NAME_MAX},
@@ -282,9 +296,9 @@ class DisplayNameForm(FlaskForm):
 
 
 FREQUENCIES = [
-    ("each", "for each new comment"),
-    ("digest", "a digest of the new comments"),
-    ("none", "never (I look at the dashboard)"),
+    ("each", _l("for each new comment")),
+    ("digest", _l("a digest of the new comments")),
+    ("none", _l("never (I look at the dashboard)")),
 ]
 
 
@@ -293,17 +307,17 @@ class NotificationsForm(FlaskForm):
     buttons from ``FREQUENCIES``)."""
 
     frequency = StringField(
-        "Email me",
-        validators=[AnyOf([value for value, _ in FREQUENCIES], message="Choose how often.")],
+        _l("Email me"),
+        validators=[AnyOf([value for value, _ in FREQUENCIES], message=_l("Choose how often."))],
     )
     digest_minutes = IntegerField(
-        "A digest at most every",
+        _l("A digest at most every"),
         validators=[
-            InputRequired("Say how many minutes apart digests come."),
+            InputRequired(_l("Say how many minutes apart digests come.")),
             NumberRange(
                 DIGEST_MINUTES_MIN,
                 DIGEST_MINUTES_MAX,
-                f"Digests come {DIGEST_MINUTES_MIN} to {DIGEST_MINUTES_MAX} minutes apart.",
+                Numbered(_l("Digests come %(min)s to %(max)s minutes apart.")),
             ),
         ],
         render_kw={"min": DIGEST_MINUTES_MIN, "max": DIGEST_MINUTES_MAX},

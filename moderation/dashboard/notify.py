@@ -52,7 +52,7 @@ def _refusal(exc: LinkError | domain.DomainError) -> Response:
 
 def _labels(action: str) -> tuple[str, str]:
     done = ACTIONS[action].done
-    return ACTIONS[action].label, done
+    return str(ACTIONS[action].label), str(done)
 
 
 @bp.get("/email/<token>")
@@ -161,7 +161,7 @@ def notifications_view() -> ResponseReturnValue:
             )
         except domain.DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(str(exc.message), "error")
             return redirect(url_for(".notifications_view"), code=303)
         db.session.commit()
         flash("Your notifications are saved.", "success")

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import comments as domain
@@ -87,7 +88,7 @@ def comment_action(comment_id: int, action: str) -> ResponseReturnValue:
     except domain.DomainError as exc:
         return refused(exc, comment_id, target)
     db.session.commit()
-    return done(f"Comment #{comment_id} {ACTIONS[action].done}.", comment, comment_id, target)
+    return done(ACTIONS[action].done(id=comment_id), comment, comment_id, target)
 
 
 @bp.post("/comments/<int:comment_id>/delete")
@@ -105,7 +106,7 @@ def comment_delete(comment_id: int) -> ResponseReturnValue:
     except domain.DomainError as exc:
         return refused(exc, comment_id, target)
     db.session.commit()
-    return done(f"Comment #{comment_id} {ACTIONS['delete'].done}.", None, comment_id, target)
+    return done(ACTIONS["delete"].done(id=comment_id), None, comment_id, target)
 
 
 def _write(
@@ -126,8 +127,10 @@ def _write(
     except domain.DomainError as exc:
         db.session.rollback()
         comment = comment_or_404(comment_id)
-        kept = " Your text is kept in the box: send it again to go ahead."
-        flash(exc.message + (kept if isinstance(exc, domain.ConflictError) else ""), "error")
+        message = str(exc.message)
+        if isinstance(exc, domain.ConflictError):
+            message += " " + _("Your text is kept in the box: send it again to go ahead.")
+        flash(message, "error")
         form.version.data = comment.version
         return _render_comment(comment, status=status_for(exc), **{form_name: form})
     db.session.commit()
@@ -140,7 +143,7 @@ def _write(
 def comment_edit(comment_id: int) -> ResponseReturnValue:
     def edit(comment: Comment, body: str, version: int | None) -> tuple[Comment, str]:
         domain.edit_comment(comment, body, me(), expected_version=version)
-        return comment, f"Comment #{comment.id} saved."
+        return comment, _("Comment #%(id)s saved.", id=comment.id)
 
     return _write(comment_id, EditCommentForm(), "edit_form", edit)
 
@@ -153,7 +156,7 @@ def comment_reply(comment_id: int) -> ResponseReturnValue:
         written = domain.reply_from_dashboard(
             comment, me(), body, expected_version=version, max_depth=max_depth
         )
-        return written, f"Your reply #{written.id} is published."
+        return written, _("Your reply #%(id)s is published.", id=written.id)
 
     return _write(comment_id, ReplyForm(), "reply_form", reply)
 
@@ -165,7 +168,7 @@ def bulk() -> ResponseReturnValue:
     target = back(form.next.data, queue_url())
     if not form.validate_on_submit():
         if form.selected.data == [] and not form.action.errors and not wants_json():
-            flash("Select at least one comment, then choose what to do with them.", "error")
+            flash(_("Select at least one comment, then choose what to do with them."), "error")
             return redirect(target, code=303)
         return invalid(form)
     selection = form.selection()
@@ -180,13 +183,13 @@ def bulk() -> ResponseReturnValue:
     skipped = sorted(result.conflicts + gone)
     done = ""
     if result.done:
-        noun = "comment" if len(result.done) == 1 else "comments"
-        done = f"{len(result.done)} {noun} {ACTIONS[form.action.data].done}."
+        done = str(ACTIONS[form.action.data].done_many(num=len(result.done)))
     left = ""
     if skipped:
-        left = (
+        left = _(
             "Left alone, because someone else changed or deleted them in the meantime: "
-            f"{', '.join(f'#{i}' for i in skipped)}. They are shown as they are now."
+            "%(ids)s. They are shown as they are now.",
+            ids=", ".join(f"#{i}" for i in skipped),
         )
     if wants_json():
         body = jsonify(

@@ -238,7 +238,7 @@ def moderator_role(moderator_id: int) -> ResponseReturnValue:
         owner.change_role(me(), moderator, Role(form.role.data))
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")
         return redirect(url_for(".moderators_view"), code=303)
     db.session.commit()
     flash(f"{moderator.email} is now {moderator.role.value}.", "success")
@@ -255,7 +255,7 @@ def moderator_active(moderator_id: int, action: str) -> ResponseReturnValue:
         owner.set_active(me(), moderator, action == "enable")
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")
         return redirect(url_for(".moderators_view"), code=303)
     db.session.commit()
     state = "active again" if moderator.active else "disabled"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
 
 from .. import comments as domain
 from ..comments.models import BODY_MAX
@@ -46,8 +48,11 @@ def refuse_long_api_urls() -> Response | None:
     if length > MAX_API_URL_LENGTH:
         return error_response(
             414,
-            f"That address is too long: API addresses are at most {MAX_API_URL_LENGTH} "
-            "characters. Ask for fewer articles at once.",
+            _(
+                "That address is too long: API addresses are at most %(max)d characters. "
+                "Ask for fewer articles at once.",
+                max=MAX_API_URL_LENGTH,
+            ),
         )
     return None
 
@@ -84,13 +89,15 @@ def api_counts() -> ResponseReturnValue:
     """Approved-comment counts of several articles: ``?article=a&article=b``."""
     article_ids = list(dict.fromkeys(request.args.getlist("article")))
     if not article_ids:
-        abort(400, "Name at least one article: /api/counts?article=ID.")
+        abort(400, _("Name at least one article: /api/counts?article=ID."))
     if len(article_ids) > MAX_COUNT_ARTICLES:
-        abort(400, f"Ask for at most {MAX_COUNT_ARTICLES} articles at once.")
+        abort(400, _("Ask for at most %(max)d articles at once.", max=MAX_COUNT_ARTICLES))
     # An id that cannot exist has no comments; one bad id must not blank the others.
     counts = domain.approved_counts([a for a in article_ids if domain.is_valid_article_id(a)])
     counts.update((a, 0) for a in article_ids if a not in counts)
-    response = jsonify(counts=counts)
+    # The words, so the widget's script needs none of its own, in every language.
+    labels = {a: ngettext("%(num)d comment", "%(num)d comments", n) for a, n in counts.items()}
+    response = jsonify(counts=counts, labels=labels)
     public_cache_headers(response)
     response.add_etag()
     response.make_conditional(request)
@@ -156,13 +163,14 @@ def api_preview() -> ResponseReturnValue:
     """A comment's text rendered as it would be published, for the widget's preview."""
     fields = body_fields(("body",))
     if "body" not in fields:
-        return error_response(400, "Send the text to preview.", errors={"body": ["Missing."]})
+        return error_response(400, _("Send the text to preview."), errors={"body": [_("Missing.")]})
     body = str(fields["body"])
     if len(body) > BODY_MAX:
+        too_long = _("Keep the comment under %(max)s characters.", max=format_number(BODY_MAX))
         return error_response(
             400,
-            f"Keep the comment under {BODY_MAX:,} characters.",
-            errors={"body": [f"Keep the comment under {BODY_MAX:,} characters."]},
+            too_long,
+            errors={"body": [too_long]},
         )
     response = jsonify(html=render_comment(body))
     response.headers["Cache-Control"] = "no-store"

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -14,6 +16,7 @@ from ..comments.models import Comment, Status
 from ..comments.tokens import issue_token
 from ..core.database import db, is_id
 from ..errors import FRAGMENT_ERROR_TEMPLATE, error_response
+from ..i18n import lang_param, locale_name
 from ..security import embed_page_csp, fragment_headers
 from ..urls import url_base
 from . import assets, bp
@@ -54,21 +57,24 @@ def _page_theme() -> str:
     return theme if theme in THEMES else "auto"
 
 
-# Blank fields rendered per id prefix, per app (a few hundred bytes each).
+# Blank fields rendered per language and id prefix, per app (a few hundred bytes each).
 BLANK_FIELDS_KEPT = 1000
 
 
 def _blank_fields(form: CommentForm) -> Callable[[str], Markup]:
-    """The reader's fields of a blank form, rendered once for each id prefix: they are
-    the same for every page of an article, whatever its comments."""
-    kept: dict[str, Markup] = current_app.extensions.setdefault("moderation.blank_fields", {})
+    """The reader's fields of a blank form, rendered once for each language and id
+    prefix: they are the same for every page of an article, whatever its comments."""
+    kept: dict[tuple[str, str], Markup] = current_app.extensions.setdefault(
+        "moderation.blank_fields", {}
+    )
 
     def render(idp: str) -> Markup:
-        if idp not in kept:
+        key = (locale_name(), idp)
+        if key not in kept:
             if len(kept) >= BLANK_FIELDS_KEPT:
                 kept.clear()
-            kept[idp] = Markup(render_template("embed/_fields.html", form=form, idp=idp))
-        return kept[idp]
+            kept[key] = Markup(render_template("embed/_fields.html", form=form, idp=idp))
+        return kept[key]
 
     return render
 
@@ -78,7 +84,7 @@ def _render_fragment(
     article_id: str,
     *,
     form: CommentForm,
-    notice: str = "",
+    notice: object = "",
     external: bool,
     blank: bool = False,
     own_link: str = "",
@@ -110,7 +116,7 @@ def _embed_response(
     article_id: str,
     *,
     form: CommentForm | None = None,
-    notice: str = "",
+    notice: object = "",
     status: int = 200,
     own_link: str = "",
 ) -> Response:
@@ -134,7 +140,7 @@ def embed_page(article_id: str) -> Response:
     if not request.args.get("posted"):
         return _embed_response(article_id)
     token = request.args.get(EDIT_PARAM, "")
-    link = url_for("public.embed_mine", article_id=article_id, edit=token)
+    link = url_for("public.embed_mine", article_id=article_id, edit=token, lang=lang_param())
     response = _embed_response(article_id, notice=THANKS, own_link=link if token else "")
     # The address carries the edit token: never hand it on to another page.
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -145,7 +151,7 @@ def embed_page(article_id: str) -> Response:
 # form back with the text and the length message, not lose it to a 413: this route reads
 # bodies up to this size (or MAX_CONTENT_LENGTH, if larger) so the validator can speak.
 FORM_HARD_LIMIT = 1024 * 1024
-FORM_TOO_LARGE = (
+FORM_TOO_LARGE = _l(
     "That comment is far too long to send: comments are limited to 10,000 characters. "
     "Go back (your browser usually keeps what you wrote), shorten it and send it again."
 )
@@ -169,7 +175,9 @@ def embed_post(article_id: str) -> ResponseReturnValue:
     except domain.DomainError as exc:
         return _embed_response(article_id, form=form, notice=exc.message, status=400)
     token = edit_answer(comment).get("edit_token")
-    target = url_for("public.embed_page", article_id=article_id, posted=1, edit=token)
+    target = url_for(
+        "public.embed_page", article_id=article_id, posted=1, edit=token, lang=lang_param()
+    )
     return redirect(target + "#leave-reply", code=303)
 
 
@@ -187,20 +195,24 @@ def embed_fragment(article_id: str) -> Response:
         # Said to the widget, which shows it (CORS lets it read this answer, and only it).
         response = error_response(
             403,
-            "These comments cannot be shown on this site: its address is not among the "
-            "blogs allowed (MODERATION_ALLOWED_ORIGINS).",
+            _(
+                "These comments cannot be shown on this site: its address is not among the "
+                "blogs allowed (MODERATION_ALLOWED_ORIGINS)."
+            ),
             template=FRAGMENT_ERROR_TEMPLATE,
         )
         response.headers["Access-Control-Allow-Origin"] = str(origin)
         return response
     # Its URLs are absolute: without PUBLIC_URL they name the request's host, and a copy
     # made for one host must not validate for another.
+    # The same article in Korean and in Arabic: two copies, two validators.
     etag = public_etag(
         article_id,
         "fragment",
         assets.load("widget.css").digest,
         assets.load("widget.js").digest,
         url_base(),
+        locale_name(),
     )
     if unchanged(etag, article_id):
         return fragment_headers(not_modified(etag))

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 from werkzeug.http import parse_etags
 
 from .. import comments as domain
+from ..core.i18n import reader_locale
 from ..extensions import cache, db
 from . import assets, caching
 from .api import MAX_API_URL_LENGTH
@@ -39,6 +40,8 @@ ROUTE = re.compile(r"/(?:api/articles/([^/]+)/comments|embed/([^/]+)/fragment)")
 # Made per request, never stored.
 PER_REQUEST = frozenset({"x-request-id", "access-control-allow-origin", STORE_HEADER.lower()})
 NOT_IN_304 = frozenset({"content-type", "content-length"})
+# Set when the browser's Accept-Language chose the fragment's language.
+BY_BROWSER_KEY = "moderation.locale_by_browser"
 # Query arguments that ask for something other than the newest page as it is kept.
 PAGE_ARGS = frozenset({"reply_to", "before", "comment", "sort"})
 
@@ -84,6 +87,10 @@ class CachedReads:
             return self._through_flask(environ, start_response)
         etag, headers, body = stored
         headers = [*headers, ("X-Request-Id", secrets.token_hex(6))]
+        if environ.get(BY_BROWSER_KEY) and not any(
+            name.lower() == "vary" and "accept-language" in value.lower() for name, value in headers
+        ):
+            headers.append(("Vary", "Accept-Language"))
         allow = self._allow_origin(environ)
         if allow:
             headers.append(("Access-Control-Allow-Origin", allow))
@@ -117,10 +124,17 @@ class CachedReads:
         try:
             extra: tuple[str, ...] = ()
             if kind == "fragment":
+                # The fragment speaks the reader's language (``public_etag`` keys it so).
+                lang = asked.get("lang", [None])[0]
+                locale, by_browser = reader_locale(
+                    lang, environ.get("HTTP_ACCEPT_LANGUAGE"), self.config["DEFAULT_LOCALE"]
+                )
+                environ[BY_BROWSER_KEY] = by_browser
                 extra = (
                     assets.load("widget.css").digest,
                     assets.load("widget.js").digest,
                     str(self.config["PUBLIC_URL"]),
+                    locale,
                 )
             page = page_parts(self.config["COMMENT_SORT"])
             etag = etag_of(kind, ["v", environ[VERSION_KEY][1]], "", page, self.config, extra)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -19,6 +20,7 @@ from ..core.fields import (
     valid_email,
 )
 from ..core.text import EMAIL_MAX
+from ..i18n import Numbered
 
 
 class CommentForm(FlaskForm):
@@ -28,65 +30,69 @@ class CommentForm(FlaskForm):
         csrf = False
 
     name = StringField(
-        "Name",
+        _l("Name"),
         filters=[strip],
         validators=[
-            DataRequired("Please enter your name."),
-            Visible("Please enter your name."),
-            Length(max=NAME_MAX, message=f"Keep the name under {NAME_MAX} characters."),
+            DataRequired(_l("Please enter your name.")),
+            Visible(_l("Please enter your name.")),
+            Length(max=NAME_MAX, message=_l("Keep the name under %(max)d characters.")),
             NoControlCharacters(),
             no_bidi_controls,
         ],
     )
     email = StringField(
-        "Email",
+        _l("Email"),
         filters=[strip],
         validators=[
-            DataRequired("Please enter your email address."),
-            Length(max=EMAIL_MAX, message=f"Keep the email under {EMAIL_MAX} characters."),
+            DataRequired(_l("Please enter your email address.")),
+            Length(max=EMAIL_MAX, message=_l("Keep the email under %(max)d characters.")),
             NoControlCharacters(),
             valid_email,
         ],
     )
     website = StringField(
-        "Website",
+        _l("Website"),
         filters=[strip, add_scheme],
         validators=[
             Optional(),
-            Length(max=WEBSITE_MAX, message=f"Keep the address under {WEBSITE_MAX} characters."),
+            Length(max=WEBSITE_MAX, message=_l("Keep the address under %(max)d characters.")),
             NoControlCharacters(),
             http_url,
         ],
     )
     body = TextAreaField(
-        "Comment",
+        _l("Comment"),
         filters=[strip, normalize_newlines],
         validators=[
-            DataRequired("Please write a comment."),
-            Visible("Please write a comment."),
-            Length(max=BODY_MAX, message=f"Keep the comment under {BODY_MAX:,} characters."),
+            DataRequired(_l("Please write a comment.")),
+            Visible(_l("Please write a comment.")),
+            Length(
+                max=BODY_MAX, message=Numbered(_l("Keep the comment under %(max)s characters."))
+            ),
             NoControlCharacters(allow="\n\t"),
         ],
     )
     parent_id = IntegerField(
-        "Reply to",
+        _l("Reply to"),
         validators=[
             Optional(),
-            NumberRange(1, MAX_ID, "You can only reply to a published comment of this article."),
+            NumberRange(
+                1, MAX_ID, _l("You can only reply to a published comment of this article.")
+            ),
         ],
         render_kw={"hidden": True},
     )
     # Off unless ticked; the address gets a confirmation request first (double opt-in).
     notify = BooleanField(
-        "Email me when someone replies",
+        _l("Email me when someone replies"),
         false_values=(False, "false", "", "0", "off", "no"),
     )
-    token = HiddenField("Form token", filters=[strip])
+    token = HiddenField(_l("Form token"), filters=[strip])
     # A field people never see; bots fill it in.
-    homepage = StringField("Leave this field empty", filters=[strip])
+    homepage = StringField(_l("Leave this field empty"), filters=[strip])
 
     def errors_by_field(self) -> dict[str, list[str]]:
-        return {name: list(messages) for name, messages in self.errors.items()}
+        return {name: [str(m) for m in messages] for name, messages in self.errors.items()}
 
 
 class EditForm(FlaskForm):
@@ -96,7 +102,7 @@ class EditForm(FlaskForm):
         csrf = False
 
     body = CommentForm.body
-    edit_token = HiddenField("Edit token", filters=[strip])
+    edit_token = HiddenField(_l("Edit token"), filters=[strip])
 
     def errors_by_field(self) -> dict[str, list[str]]:
-        return {name: list(messages) for name, messages in self.errors.items()}
+        return {name: [str(m) for m in messages] for name, messages in self.errors.items()}

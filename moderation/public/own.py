@@ -8,18 +8,22 @@ import logging
 
 from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import comments as domain
 from ..comments.models import Comment
 from ..comments.own import DELETED, NOT_YOURS
+from ..core.i18n import english
 from ..decoding import body_fields
 from ..errors import error_response, status_for
 from ..extensions import db
+from ..i18n import lang_param
 from ..security import embed_page_csp
 from . import bp
 from .cors import origin_allowed
 from .forms import EditForm
+from .posting import CORRECT_FIELDS
 from .reading import article_view, pending_html
 
 log = logging.getLogger(__name__)
@@ -54,14 +58,14 @@ def own_comment(article_id: str, token: str) -> Comment:
 
 
 def _refused(exc: domain.DomainError) -> Response:
-    log.info("Refused a reader's change: %s", exc.message)
+    log.info("Refused a reader's change: %s", english(exc.message))
     return error_response(status_for(exc), exc.message)
 
 
 def _from_allowed_origin() -> Response | None:
     if origin_allowed(request.headers.get("Origin")):
         return None
-    return error_response(403, "Comments cannot be changed from this site.")
+    return error_response(403, _("Comments cannot be changed from this site."))
 
 
 # --- the JSON API -------------------------------------------------------------------
@@ -79,9 +83,7 @@ def api_edit_comment(article_id: str, comment_id: int) -> ResponseReturnValue:
         if comment.id != comment_id:
             raise domain.EditRefused(NOT_YOURS)
         if not form.validate():
-            return error_response(
-                400, "Please correct the marked fields.", errors=form.errors_by_field()
-            )
+            return error_response(400, CORRECT_FIELDS, errors=form.errors_by_field())
         message = domain.reader_edit(comment, form.body.data)
     except domain.DomainError as exc:
         db.session.rollback()
@@ -120,7 +122,7 @@ def api_delete_comment(article_id: str, comment_id: int) -> ResponseReturnValue:
 # --- the page for readers without JavaScript ------------------------------------------
 
 
-def _mine_page(article_id: str, comment: Comment, form: EditForm, notice: str = "") -> Response:
+def _mine_page(article_id: str, comment: Comment, form: EditForm, notice: object = "") -> Response:
     html = render_template(
         "embed/mine.html",
         article=article_view(article_id),
@@ -159,7 +161,9 @@ def embed_mine_post(article_id: str) -> ResponseReturnValue:
             domain.reader_delete(comment)
             db.session.commit()
             log.info("Comment on %s deleted by its author", article_id)
-            target = url_for("public.embed_page", article_id=article_id, deleted=1)
+            target = url_for(
+                "public.embed_page", article_id=article_id, deleted=1, lang=lang_param()
+            )
             return redirect(target + "#leave-reply", code=303)
         if not form.validate():
             return _mine_page(article_id, comment, form)

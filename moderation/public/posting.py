@@ -18,6 +18,7 @@ from werkzeug.exceptions import TooManyRequests
 from .. import comments as domain
 from ..comments.models import Comment
 from ..comments.tokens import GoodToken, TokenError, check_token
+from ..core.i18n import _, english
 from ..decoding import body_fields
 from ..errors import rollback, status_for
 from ..extensions import db, limiter
@@ -31,7 +32,9 @@ COMMENT_FIELDS = ("name", "email", "website", "body", "parent_id", "token", "hom
 # Checkboxes: a form sends them only when ticked, JSON may send true or false.
 FLAG_FIELDS = ("notify",)
 ARTICLE_FIELDS = ("title", "url")
-THANKS = "Thank you! Your comment is awaiting moderation."
+THANKS = _("Thank you! Your comment is awaiting moderation.")
+CORRECT_FIELDS = _("Please correct the marked fields.")
+FOREIGN_SITE = _("Comments cannot be sent from this site.")
 
 
 def _post_attempt_limit() -> str:
@@ -97,7 +100,7 @@ def give_back(taken: Allowance) -> None:
 class SubmissionRefused(Exception):
     """The submission is refused as a whole (unknown article, closed, bad origin)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: object) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -117,7 +120,7 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, str]) -> 
     config = current_app.config
     if not origin_allowed(request.headers.get("Origin")):
         log.info("Refused a comment on %s: its origin is not allowed", article_id)
-        raise SubmissionRefused(403, "Comments cannot be sent from this site.")
+        raise SubmissionRefused(403, FOREIGN_SITE)
     valid = form.validate()
     good_token = None
     try:
@@ -129,12 +132,12 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, str]) -> 
             max_age=config["FORM_TOKEN_MAX_AGE"],
         )
     except TokenError as exc:
-        log.info("Refused a form token for %s: %s", article_id, exc)
-        form.token.errors = [*form.token.errors, str(exc)]
+        log.info("Refused a form token for %s: %s", article_id, exc.message.english)
+        form.token.errors = [*form.token.errors, exc.message]
         valid = False
     if not valid or good_token is None:
         log.info("Refused a comment on %s: invalid %s", article_id, ", ".join(sorted(form.errors)))
-        raise domain.DomainError("Please correct the marked fields.")
+        raise domain.DomainError(CORRECT_FIELDS)
 
     submission = domain.Submission(
         name=form.name.data,
@@ -181,13 +184,13 @@ def _store(
         )
     except (domain.ArticleNotFound, domain.CommentsClosed) as exc:
         db.session.rollback()
-        log.info("Refused a comment on %s: %s", article_id, exc.message)
+        log.info("Refused a comment on %s: %s", article_id, english(exc.message))
         raise SubmissionRefused(status_for(exc), exc.message) from exc
     except domain.InvalidParent as exc:
         db.session.rollback()
-        log.info("Refused a reply on %s: %s", article_id, exc.message)
+        log.info("Refused a reply on %s: %s", article_id, english(exc.message))
         form.parent_id.errors = [*form.parent_id.errors, exc.message]
-        raise domain.DomainError("Please correct the marked fields.") from exc
+        raise domain.DomainError(CORRECT_FIELDS) from exc
     except domain.DuplicateComment as exc:
         db.session.rollback()
         log.info("Refused a comment on %s: a copy of one sent before", article_id)
@@ -195,9 +198,9 @@ def _store(
         raise domain.DomainError(exc.message) from exc
     except TokenError as exc:
         db.session.rollback()
-        log.info("Refused a comment on %s: %s", article_id, exc)
-        form.token.errors = [*form.token.errors, str(exc)]
-        raise domain.DomainError("Please correct the marked fields.") from exc
+        log.info("Refused a comment on %s: %s", article_id, english(exc.message))
+        form.token.errors = [*form.token.errors, exc.message]
+        raise domain.DomainError(CORRECT_FIELDS) from exc
     return posted
 
 

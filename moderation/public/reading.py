@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, abort, current_app, g, render_template, request
+from flask_babel import gettext as _
 
 from .. import comments as domain
 from ..comments.avatars import AvatarSheet
@@ -32,7 +33,7 @@ class PageRequest:
 def _single_arg(name: str) -> str | None:
     values = request.args.getlist(name)
     if len(values) > 1:
-        abort(400, f"Give '{name}' once.")
+        abort(400, _("Give %(field)s once.", field=repr(name)))
     return values[0] if values else None
 
 
@@ -41,7 +42,14 @@ def _comment_id_arg(name: str) -> int | None:
     if raw is None:
         return None
     if not is_id(raw):
-        abort(400, f"'{name}' must be a comment id (a whole number from 1 to {MAX_ID}).")
+        abort(
+            400,
+            _(
+                "%(field)s must be a comment id (a whole number from 1 to %(max)d).",
+                field=repr(name),
+                max=MAX_ID,
+            ),
+        )
     return int(raw)
 
 
@@ -50,7 +58,7 @@ def page_request() -> PageRequest:
     page holding that comment) and ``?sort=oldest|newest`` (else the owner's setting)."""
     sort = _single_arg("sort") or current_app.config["COMMENT_SORT"]
     if sort not in domain.SORTS:
-        abort(400, "'sort' must be 'oldest' or 'newest'.")
+        abort(400, _("'sort' must be 'oldest' or 'newest'."))
     return PageRequest(sort, _comment_id_arg("before"), _comment_id_arg("comment"))
 
 

@@ -12,11 +12,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..core.i18n import Text, _, _n
 from .learning import Score
 from .models import RuleAction, RuleKind
 from .rules import FIELDS, CompiledRule, Fields, RuleSet, word_pattern
 
 MAX_LINKS = 3
+
+# Why a comment is held, stored in English with it; ``explain`` says it again in the
+# moderator's language.
+HONEYPOT = _("filled the hidden honeypot field")
+LINKS = _n("%(num)d link in the text", "%(num)d links in the text")
+BLOCKED = _("contains blocked term %(term)s")
+SEPARATOR = "; "
 
 
 def _reasons() -> dict[str, str]:
@@ -43,17 +51,66 @@ REASONS = _reasons()
 @dataclass
 class Verdict:
     spam: bool = False
-    reasons: list[str] = field(default_factory=list)
+    # The rules' reasons name the owner's own words, as they are; the service's own
+    # reasons are texts, stored in English and shown in the moderator's language.
+    reasons: list[str | Text] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     score: Score | None = None
 
     @property
     def reason(self) -> str:
-        return "; ".join(self.reasons)
+        """The reasons as stored: in English, whoever reads them later."""
+        return SEPARATOR.join(
+            reason.english if isinstance(reason, Text) else reason for reason in self.reasons
+        )
 
     @property
     def code(self) -> str:
         return " ".join(dict.fromkeys(self.codes))
+
+
+def _shape(message: str) -> tuple[str, str, str, str]:
+    """A reason's English with its one placeholder: (before, name, kind, after)."""
+    before, _, rest = message.partition("%(")
+    name, _, rest = rest.partition(")")
+    return before, name, rest[:1], rest[1:]
+
+
+_KNOWN = [
+    (text, _shape(english))
+    for text in (HONEYPOT, LINKS, BLOCKED)
+    for english in dict.fromkeys((text.singular, text.plural or text.singular))
+]
+
+
+def _read(part: str, shape: tuple[str, str, str, str]) -> dict[str, object] | None:
+    """The value a stored part carries, when it has that shape."""
+    before, name, kind, after = shape
+    if not name:
+        return {} if part == before else None
+    if len(part) <= len(before) + len(after):
+        return None
+    if not (part.startswith(before) and part.endswith(after)):
+        return None
+    value = part[len(before) : len(part) - len(after)]
+    if kind == "d":
+        return {name: int(value)} if value.isdigit() else None
+    return {name: value}
+
+
+def explain(stored: str) -> list[str | Text]:
+    """A stored reason, part by part, as texts to show in the reader's language (a part
+    of unknown shape, say from an import, as it is)."""
+    explained: list[str | Text] = []
+    for part in filter(None, stored.split(SEPARATOR)):
+        for text, shape in _KNOWN:
+            values = _read(part, shape)
+            if values is not None:
+                explained.append(text(**values))
+                break
+        else:
+            explained.append(part)
+    return explained
 
 
 def blocklist_rules(blocklist: Sequence[str], max_links: int = MAX_LINKS) -> RuleSet:
@@ -85,7 +142,7 @@ def check_submission(
     verdict = Verdict(score=score)
     if honeypot.strip():
         verdict.spam = True
-        verdict.reasons.append("filled the hidden honeypot field")
+        verdict.reasons.append(HONEYPOT)
         verdict.codes.append("honeypot")
     ruleset = rules if rules is not None else blocklist_rules(blocklist)
     for match in ruleset.matches(Fields(name=name, email=email, website=website, body=body, ip=ip)):

@@ -71,7 +71,7 @@
     var badge = item.querySelector(".item-head .badge");
     if (badge) {
       badge.className = "badge badge-" + state.status;
-      badge.textContent = state.status;
+      badge.textContent = state.status_label;
     }
     item.className = item.className.replace(/\bitem-(pending|approved|rejected|spam)\b/, "item-" + state.status);
     if (shownStatus && shownStatus !== state.status) { retire(item); }

@@ -1,10 +1,10 @@
 /* Comments widget, first part. Plain JavaScript, no build step; see README "Embedding".
  * <div data-comments="ARTICLE-ID"> gets the server-rendered comments and form in a
  * shadow root; [data-comments-count="ARTICLE-ID"] gets "N comments". Posting, replies,
- * editing, older pages and the preview are in widget.js, loaded on first use. */
+ * editing, older pages and the preview are in widget.js, loaded on first use. Every word
+ * shown comes from the server, in the widget's data-lang, else the page's <html lang>. */
 (() => {
   const origin = new URL(document.currentScript.src).origin;
-  const plural = (n) => n + (n === 1 ? " comment" : " comments");
   const get = async (path) => {
     const response = await fetch(origin + path, { credentials: "omit", cache: "no-cache" });
     if (!response.ok) throw response;
@@ -24,13 +24,14 @@
       document.head.append(script);
     }));
 
-  // Recent dates read "3 hours ago", older ones as a date, both in the page's language
-  // and the reader's time zone; the exact moment stays in the title.
-  const lang = document.documentElement.lang || navigator.language;
-  const ago = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
-  const day = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" });
-  const exact = new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "long" });
-  const dates = (within) => {
+  const page = document.documentElement.lang;
+  // Recent dates read "3 hours ago", older ones as a date, both in the widget's language
+  // (its lang, as the server chose it) and the reader's time zone; the exact moment stays
+  // in the title.
+  const dates = (within, lang) => {
+    const ago = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+    const day = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" });
+    const exact = new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "long" });
     for (const time of within.querySelectorAll("time[datetime]")) {
       const date = new Date(time.dateTime);
       const s = (Date.now() - date) / 1000;
@@ -55,6 +56,7 @@
     const meta = {
       title: host.dataset.title || document.title,
       url: host.dataset.url || location.href.split("#")[0],
+      lang: host.dataset.lang || page || "",
     };
     const query = new URLSearchParams(meta);
     if (host.dataset.sort) query.set("sort", host.dataset.sort);
@@ -75,9 +77,10 @@
       );
     }
     if (!response || !(response.ok || status === 403 || status === 404)) {
-      // The service did not answer: say so, above the blog's own fallback text.
-      root.innerHTML =
-        '<p role="alert">The comments could not be loaded: the comment service is not reachable.</p><slot></slot>';
+      // The service did not answer, so no words in the reader's language: the blog's own
+      // fallback text (inside the element) stays shown.
+      console.warn(`Comments: the comment service at ${origin} is not reachable.`);
+      root.innerHTML = "<slot></slot>";
       return;
     }
     root.innerHTML = html; // the server's rendering: names escaped, comments sanitized
@@ -86,14 +89,15 @@
     if (host.dataset.theme) widget.dataset.theme = host.dataset.theme;
     // What only works with the script: shown now, working from first use.
     for (const el of root.querySelectorAll(".mc-remember, .mc-preview-toggle")) el.hidden = false;
-    dates(root);
+    const when = (within) => dates(within, widget.lang);
+    when(root);
 
     // Permalinks (#comment-12) point into the shadow root, where the page cannot look.
     const show = (hash) => root.getElementById(hash.slice(1))?.scrollIntoView();
     // Jump once the widget's stylesheet has laid the comments out.
     root.querySelector("link")?.addEventListener("load", () => location.hash && show(location.hash));
 
-    const context = { host, root, widget, id, path, meta, origin, get, store, dates, show };
+    const context = { host, root, widget, id, path, meta, origin, get, store, dates: when, show };
     const start = () =>
       (context.started ||= loadMore(widget.dataset.more).then(
         () => window.MCWidget(context),
@@ -127,12 +131,13 @@
     const ids = [...new Set(counters.map((el) => el.dataset.commentsCount))];
     for (let i = 0; i < ids.length; i += 100) {
       const query = new URLSearchParams(ids.slice(i, i + 100).map((id) => ["article", id]));
+      if (page) query.set("lang", page);
       get("/api/counts?" + query)
         .then((r) => r.json())
         .then((answer) => {
           for (const el of counters) {
-            const n = answer.counts[el.dataset.commentsCount];
-            if (n !== undefined) el.textContent = plural(n);
+            const label = answer.labels[el.dataset.commentsCount];
+            if (label !== undefined) el.textContent = label; // in the page's language
           }
         })
         .catch(() => {});

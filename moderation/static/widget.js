@@ -6,6 +6,7 @@
 window.MCWidget = (c) => {
   const { root, widget, origin, store } = c;
   const api = `${origin}/api/articles/${c.path}`;
+  const lang = "?lang=" + encodeURIComponent(c.meta.lang); // the server's words, in it
   const FIELDS = ["body", "name", "email", "website"];
   const $ = (selector, within = root) => within.querySelector(selector);
   const t = (key) => $(`[data-k="${key}"]`, $(".mc-t").content).textContent;
@@ -116,7 +117,7 @@ window.MCWidget = (c) => {
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         try {
-          const answer = await call(`${api}/comments/${entry.id}`, "PATCH", json({ edit_token: entry.token, body: box.value }));
+          const answer = await call(`${api}/comments/${entry.id}${lang}`, "PATCH", json({ edit_token: entry.token, body: box.value }));
           const fresh = parse(answer.comment_html).firstElementChild;
           $(":scope > ol", item) && fresh.append($(":scope > ol", item));
           item.replaceWith(fresh);
@@ -134,7 +135,7 @@ window.MCWidget = (c) => {
     remove.addEventListener("click", async () => {
       if (!confirm(t("confirm"))) return;
       try {
-        const answer = await call(`${api}/comments/${entry.id}`, "DELETE", json({ edit_token: entry.token }));
+        const answer = await call(`${api}/comments/${entry.id}${lang}`, "DELETE", json({ edit_token: entry.token }));
         forget(entry.id);
         item.remove();
         say(answer.message);
@@ -196,7 +197,7 @@ window.MCWidget = (c) => {
   let token;
   let ready = 0; // when the server will accept the token (MIN_FILL_SECONDS)
   const newToken = async () => {
-    const answer = await (await c.get(`/api/articles/${c.path}/form-token`)).json();
+    const answer = await (await c.get(`/api/articles/${c.path}/form-token${lang}`)).json();
     token = answer.token;
     ready = Date.now() + answer.min_wait * 1000;
   };
@@ -231,7 +232,7 @@ window.MCWidget = (c) => {
     if (!on) return body.focus();
     preview.textContent = t("loading");
     try {
-      const answer = await call(`${origin}/api/preview`, "POST", json({ body: body.value }));
+      const answer = await call(`${origin}/api/preview${lang}`, "POST", json({ body: body.value }));
       if (answer.html) preview.innerHTML = answer.html; // sanitized by the server
       else preview.textContent = t("nothing");
     } catch (answer) {
@@ -307,7 +308,7 @@ window.MCWidget = (c) => {
     }
     const data = new FormData(form);
     Object.entries({ ...c.meta, token, parent_id: parent }).forEach(([k, v]) => data.set(k, v || ""));
-    const response = await fetch(api + "/comments", { method: "POST", body: data, credentials: "omit" });
+    const response = await fetch(api + "/comments" + lang, { method: "POST", body: data, credentials: "omit" });
     const answer = await response.json();
     if (response.status === 202) return answer;
     // An expired or too fresh token: take a new one and try once more.
