@@ -212,6 +212,62 @@ def untranslated_in_template(source: str, only: set[str] | None = None) -> list[
     return found
 
 
+# Pages, mails and messages that still speak English only: the mails, the owner's
+# settings, moderators and data pages, the outbox, one's notifications, the links from
+# mails, and the messages of the modules behind them. Every other file is held to the
+# checks below; a file leaves this list once its words are marked and translated (the
+# tests fail while it stays listed with nothing left to mark).
+AWAITING_TRANSLATION = frozenset(
+    {
+        "templates/dashboard/_settings_nav.html",
+        "templates/dashboard/account.html",
+        "templates/dashboard/data.html",
+        "templates/dashboard/invitation.html",
+        "templates/dashboard/moderators.html",
+        "templates/dashboard/notifications.html",
+        "templates/dashboard/outbox.html",
+        "templates/dashboard/settings.html",
+        "templates/mail/_macros.html",
+        "templates/mail/approved.html",
+        "templates/mail/confirm.html",
+        "templates/mail/digest.html",
+        "templates/mail/invitation.html",
+        "templates/mail/new_comment.html",
+        "templates/mail/reply.html",
+        "templates/notify/action.html",
+        "templates/notify/page.html",
+        "accounts/moderators.py",
+        "comments/notifications.py",
+        "comments/posting.py",
+        "comments/settings.py",
+        "dashboard/data.py",
+        "dashboard/notify.py",
+        "dashboard/settings.py",
+        "importers/__init__.py",
+        "importers/model.py",
+        "importers/sections.py",
+        "notify/links.py",
+        "notify/preferences.py",
+        "notify/worker.py",
+        "public/notify.py",
+        "public/posting.py",
+        "spam/rules.py",
+    }
+)
+
+
+def _held_to(problems: dict[str, list[str]], kind: str) -> dict[str, list[str]]:
+    """The problems outside the files awaiting translation; a listed file with nothing
+    left to mark must leave the list."""
+    done = sorted(
+        name
+        for name in AWAITING_TRANSLATION
+        if name.startswith("templates/") == (kind == "templates") and name not in problems
+    )
+    assert not done, f"remove from AWAITING_TRANSLATION: {done}"
+    return {name: found for name, found in problems.items() if name not in AWAITING_TRANSLATION}
+
+
 def test_templates_mark_every_text_for_translation() -> None:
     problems = {}
     for path in sorted((ROOT / "templates").rglob("*.*ml")):
@@ -221,6 +277,7 @@ def test_templates_mark_every_text_for_translation() -> None:
         found = untranslated_in_template(path.read_text(), only)
         if found:
             problems[str(path.relative_to(ROOT))] = found
+    problems = _held_to(problems, "templates")
     assert not problems, f"wrap these in _(): {problems}"
 
 
@@ -314,6 +371,7 @@ def test_python_marks_every_sentence_for_translation() -> None:
         found = untranslated_in_python(path.read_text())
         if found:
             problems[str(relative)] = found
+    problems = _held_to(problems, "python")
     assert not problems, f"mark these with _() or gettext: {problems}"
 
 
