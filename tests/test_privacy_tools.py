@@ -178,7 +178,7 @@ def test_the_dashboard_exports_and_erases_one_person(
     ("form", "message"),
     [
         ({"email": "nope", "action": "export"}, "Enter a valid email address"),
-        ({"email": "", "action": "export"}, "Enter the person&#39;s email address."),
+        ({"email": "", "action": "export"}, "Enter the person's email address."),
         ({"email": ADA, "action": "burn"}, "Choose an action."),
     ],
 )

@@ -50,9 +50,9 @@ def _refusal(exc: LinkError | domain.DomainError) -> Response:
     return _link_page(status, title="This link cannot act", message=message, links=links)
 
 
-def _labels(action: str) -> tuple[str, str]:
-    done = ACTIONS[action].done
-    return str(ACTIONS[action].label), str(done)
+def _labels(action: str, comment_id: int = 0) -> tuple[str, str]:
+    """The button's label, and what was done ("Comment #12 approved.")."""
+    return str(ACTIONS[action].label), str(ACTIONS[action].done(id=comment_id))
 
 
 @bp.get("/email/<token>")
@@ -85,10 +85,10 @@ def email_action_post(token: str) -> ResponseReturnValue:
         return _refusal(exc)
     db.session.commit()
     comment = action.comment
-    _, done = _labels(action.link.action)
+    _, done = _labels(action.link.action, comment.id)
     return _link_page(
         comment=comment,
-        title=f"Comment #{comment.id} {done}",
+        title=done.rstrip("."),
         message="Done. The log records it as done by you, by email link.",
         links=[
             (url_for("dashboard.comment_view", comment_id=comment.id), "Open in the dashboard"),
