@@ -5,13 +5,14 @@ backend."""
 
 from __future__ import annotations
 
+import enum
 import math
 import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
@@ -40,6 +41,19 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
+
+
+def string_enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    """A column of ``kind``'s values, stored as short strings with a CHECK constraint
+    (no native enum type: SQLite and PostgreSQL alike, changed by a plain migration)."""
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 def utcnow() -> datetime:

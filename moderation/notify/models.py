@@ -6,22 +6,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..core.database import Model, UTCDateTime, utcnow
+from ..core.database import Model, UTCDateTime, string_enum, utcnow
 from ..core.text import EMAIL_MAX
-
-
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=16,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class Channel(enum.StrEnum):
@@ -66,7 +55,7 @@ class OutboxMessage(Model):
     # Stable across retries: the mail's Message-ID, the webhook's ``webhook-id``, so a
     # receiver can drop a repeat.
     uid: Mapped[str] = mapped_column(String(40), unique=True)
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, "outbox_channel"))
+    channel: Mapped[Channel] = mapped_column(string_enum(Channel, "outbox_channel"))
     # An email address, the webhook's URL, or "" for an event.
     recipient: Mapped[str] = mapped_column(String(RECIPIENT_MAX))
     # What the message is (``mail/new_comment``, ``comment.approved``…), for people.
@@ -76,7 +65,7 @@ class OutboxMessage(Model):
     # At most one message per key (one confirmation per address and day, one "reply"
     # mail per reply and reader): a second enqueue with the same key is a no-op.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    state: Mapped[State] = mapped_column(_enum(State, "outbox_state"), default=State.WAITING)
+    state: Mapped[State] = mapped_column(string_enum(State, "outbox_state"), default=State.WAITING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -134,7 +123,7 @@ class NotificationPreference(Model):
         ForeignKey("moderator.id", ondelete="CASCADE"), primary_key=True
     )
     frequency: Mapped[Frequency] = mapped_column(
-        _enum(Frequency, "notification_frequency"), default=Frequency.EACH
+        string_enum(Frequency, "notification_frequency"), default=Frequency.EACH
     )
     # One digest at most every this many minutes.
     digest_minutes: Mapped[int] = mapped_column(Integer, default=60)

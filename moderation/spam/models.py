@@ -7,21 +7,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Float, Integer, String
+from sqlalchemy import Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..core.database import Model, UTCDateTime, utcnow
-
-
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=16,
-        values_callable=lambda members: [m.value for m in members],
-    )
+from ..core.database import Model, UTCDateTime, string_enum, utcnow
 
 
 class RuleAction(enum.StrEnum):
@@ -54,8 +43,8 @@ class SpamRule(Model):
     __tablename__ = "spam_rule"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    action: Mapped[RuleAction] = mapped_column(_enum(RuleAction, "spam_rule_action"))
-    kind: Mapped[RuleKind] = mapped_column(_enum(RuleKind, "spam_rule_kind"))
+    action: Mapped[RuleAction] = mapped_column(string_enum(RuleAction, "spam_rule_action"))
+    kind: Mapped[RuleKind] = mapped_column(string_enum(RuleKind, "spam_rule_kind"))
     pattern: Mapped[str] = mapped_column(String(300))
     # Where a word or a pattern is looked for: some of "name email website body ip",
     # separated by spaces. Addresses, domains and ranges have their own field.
@@ -79,7 +68,8 @@ class SpamSettings(Model):
     spam_threshold: Mapped[float] = mapped_column(Float, default=0.99)
     hold_threshold: Mapped[float] = mapped_column(Float, default=0.8)
     returning_authors: Mapped[ReturningAuthors] = mapped_column(
-        _enum(ReturningAuthors, "spam_returning_authors"), default=ReturningAuthors.PREMODERATE
+        string_enum(ReturningAuthors, "spam_returning_authors"),
+        default=ReturningAuthors.PREMODERATE,
     )
     # Goes up by one with every change of the rules or settings: each process keeps its
     # compiled rules for one version, so a change applies at once everywhere.
