@@ -219,6 +219,7 @@ window.MCWidget = (c) => {
     counter.textContent = t("left").replace("{n}", left);
   };
   body.addEventListener("input", count);
+  count(); // what was typed before this part loaded
 
   // The preview, rendered by the server as the comment would be published.
   const toggle = $(".mc-preview-toggle");
