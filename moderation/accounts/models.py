@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, Integer, String
+from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from ..core.database import Model, UTCDateTime, utcnow
+from ..core.database import Model, UTCDateTime, string_enum, utcnow
 from ..core.text import EMAIL_MAX, normalize_email
 
 
@@ -36,14 +36,7 @@ class Moderator(UserMixin, Model):
     # (logout, password change, disabling), since the session cookie lives client-side.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     role: Mapped[Role] = mapped_column(
-        Enum(
-            Role,
-            name="moderator_role",
-            native_enum=False,
-            create_constraint=True,
-            length=16,
-            values_callable=lambda roles: [r.value for r in roles],
-        ),
+        string_enum(Role, "moderator_role"),
         default=Role.MODERATOR,
         server_default=Role.MODERATOR.value,
     )

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.database import Model, UTCDateTime, utcnow
+from ..core.database import Model, UTCDateTime, string_enum, utcnow
 from ..core.text import EMAIL_MAX
 
 if TYPE_CHECKING:
@@ -94,14 +93,7 @@ class Comment(Model):
     body: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
     status: Mapped[Status] = mapped_column(
-        Enum(
-            Status,
-            name="comment_status",
-            native_enum=False,
-            create_constraint=True,
-            length=16,
-            values_callable=lambda statuses: [s.value for s in statuses],
-        ),
+        string_enum(Status, "comment_status"),
         default=Status.PENDING,
     )
     # Why the spam checks flagged it, for the moderators ("" when nothing did).
