@@ -54,15 +54,9 @@ def _stored_key(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-class DatabaseStorage(Storage):
-    """A ``limits`` storage over the current app's database (fixed-window strategy).
-
-    It opens no connection pool of its own: every call borrows a connection from the
-    current app's engine (Flask-SQLAlchemy's ``db.engine``), so it runs in an app context,
-    as Flask-Limiter's checks do.
-    """
-
-    STORAGE_SCHEME = [SCHEME]
+class _SweptStorage(Storage):
+    """A storage whose expired windows are dropped now and then, by a request that
+    notices it is time (no timer thread)."""
 
     def __init__(
         self,
@@ -74,6 +68,24 @@ class DatabaseStorage(Storage):
         super().__init__(uri, wrap_exceptions, **options)
         self.cleanup_every = cleanup_every
         self._next_cleanup = 0.0
+
+    def _sweep_due(self, now: float) -> bool:
+        """True at most once every ``cleanup_every`` seconds."""
+        if now < self._next_cleanup:
+            return False
+        self._next_cleanup = now + self.cleanup_every
+        return True
+
+
+class DatabaseStorage(_SweptStorage):
+    """A ``limits`` storage over the current app's database (fixed-window strategy).
+
+    It opens no connection pool of its own: every call borrows a connection from the
+    current app's engine (Flask-SQLAlchemy's ``db.engine``), so it runs in an app context,
+    as Flask-Limiter's checks do.
+    """
+
+    STORAGE_SCHEME = [SCHEME]
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
@@ -103,8 +115,7 @@ class DatabaseStorage(Storage):
         ).returning(TABLE.c.count)
         with self.engine.begin() as connection:
             count = connection.execute(upsert).scalar_one()
-            if now >= self._next_cleanup:
-                self._next_cleanup = now + self.cleanup_every
+            if self._sweep_due(now):
                 connection.execute(delete(TABLE).where(TABLE.c.expires_at <= now))
         return int(count)
 
@@ -143,7 +154,7 @@ class DatabaseStorage(Storage):
             connection.execute(delete(TABLE).where(TABLE.c.key == _stored_key(key)))
 
 
-class LocalStorage(Storage):
+class LocalStorage(_SweptStorage):
     """Fixed-window counters in this process's memory, without a thread of their own.
 
     ``limits``' ``memory://`` storage starts a timer thread to expire its counters, anew
@@ -161,9 +172,7 @@ class LocalStorage(Storage):
         cleanup_every: float = CLEANUP_EVERY_SECONDS,
         **options: float | str | bool,
     ) -> None:
-        super().__init__(uri, wrap_exceptions, **options)
-        self.cleanup_every = cleanup_every
-        self._next_cleanup = 0.0
+        super().__init__(uri, wrap_exceptions, cleanup_every, **options)
         self._windows: dict[str, tuple[int, float]] = {}
         self._lock = threading.Lock()
 
@@ -174,8 +183,7 @@ class LocalStorage(Storage):
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
         with self._lock:
-            if now >= self._next_cleanup:
-                self._next_cleanup = now + self.cleanup_every
+            if self._sweep_due(now):
                 self._windows = {k: w for k, w in self._windows.items() if w[1] > now}
             count, expires_at = self._windows.get(key, (0, 0.0))
             if expires_at <= now:
