@@ -238,3 +238,20 @@ def test_a_comment_from_before_languages_were_kept_gets_the_default_language(
     [published] = mailbox.to("old@example.org")
     assert published["Subject"] == "Votre commentaire sur A film review est publié"
     assert "Nous vous préviendrons quand quelqu’un y répondra." in text_of(published)
+
+
+def test_an_arabic_moderators_mail_is_laid_out_right_to_left(
+    setup: Flask, client: Any, form_token: Any, mailbox: Mailbox, moderator: Moderator
+) -> None:
+    from moderation.accounts.moderators import set_locale
+
+    set_locale(moderator, "ar")
+    db.session.commit()
+    post(client, form_token())
+    send(setup)
+    [mail] = mailbox.messages
+    assert mail["Subject"] == "تعليق جديد من Ada Reader على A film review"
+    html = html_of(mail)
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "text-align:right" in html and "border-right:4px" in html
+    assert "text-align:left" not in html and "border-left" not in html
