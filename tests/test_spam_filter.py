@@ -80,6 +80,15 @@ def test_a_word_between_lets_one_pattern_teach_another() -> None:
     assert score.probability > 0.8 > without.probability
 
 
+def test_the_first_word_weighs_on_its_own() -> None:
+    assert "first:check" in learning.tokens("Check this out") == learning.tokens("Check this out")
+    # "follow" and "now" are as common on both sides; only spam opened with "follow".
+    counts = memory([("follow me now", True)] * 3 + [("now follow the song", False)] * 3)
+    score = learning.score(counts, learning.tokens("follow along"))
+    assert score.probability > 0.8 and score.tokens[0][0] == "first:follow"
+    assert learning.score(counts, learning.tokens("along follow")).probability == 0.5
+
+
 def test_a_link_shape_learned_weighs_on_a_host_never_seen() -> None:
     counts = memory(
         [(f"https://a{n}.example/ref?id={n}", True) for n in range(3)]

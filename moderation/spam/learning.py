@@ -107,12 +107,13 @@ def link_marks(chunk: str, host: str) -> list[str]:
 
 
 def tokens(body: str, website: str = "") -> list[str]:
-    """The features of a comment: its words, their stems, pairs of words side by side and
-    with one word between ("check … out"), the hosts its links (and their top-level
-    domains) and website point to, the links' shapes and number, and a few marks (links,
-    shouting, runs of "!", invisible characters). Each once, in order. Letters disguised
-    as others (full-width "ｗｗｗ.ｅｘａｍｐｌｅ.ｃｏｍ", ligatures, HTML entities such as
-    "&#39;") count as the plain letters they stand for; markup tags as spaces."""
+    """The features of a comment: its words (and which comes first), their stems, pairs of
+    words side by side and with one word between ("check … out"), the hosts its links
+    (and their top-level domains) and website point to, the links' shapes and number, and
+    a few marks (links, shouting, runs of "!", invisible characters). Each once, in order.
+    Letters disguised as others (full-width "ｗｗｗ.ｅｘａｍｐｌｅ.ｃｏｍ", ligatures, HTML
+    entities such as "&#39;") count as the plain letters they stand for; markup tags as
+    spaces."""
     found: dict[str, None] = {}
     # Invisible characters (zero-width spaces, byte-order marks) are noted, then dropped,
     # so that "vi\u200bsit" is still "visit".
@@ -148,6 +149,9 @@ def tokens(body: str, website: str = "") -> list[str]:
     if invisible:
         found["has:invisible"] = None
     words = [w for w in WORD_RE.findall(lowered) if 1 < len(w) <= 30]
+    if words:
+        # How a comment opens says much of a short one ("Subscribe…", "Follow me…").
+        found["first:" + words[0]] = None
     for word in words:
         found[word] = None
     for first, second in zip(words, words[1:], strict=False):
