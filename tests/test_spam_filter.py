@@ -172,6 +172,28 @@ def test_it_asks_for_more_certainty_while_it_has_seen_little() -> None:
     assert score(0.85, 20).exceeds(0.8) and not score(0.85, 10).exceeds(0.8)
 
 
+def test_the_settings_page_says_when_the_filter_acts(logged_in: Auth) -> None:
+    counts = learning.DatabaseCounts()
+
+    def sentence() -> str:
+        text = logged_in.client.get("/moderation/settings").text
+        return re.sub(
+            r"\s+", " ", text.split("The learning filter has seen", 1)[1].split("</p>")[0]
+        )
+
+    assert "It acts only after 10 of each" in sentence()
+    for _ in range(10):
+        counts.add(["spammy"], learning.SPAM, 1)
+        counts.add(["honest"], learning.HAM, 1)
+    db.session.commit()
+    assert "asking for more certainty until it has seen 20 of each" in sentence()
+    for _ in range(10):
+        counts.add(["spammy"], learning.SPAM, 1)
+        counts.add(["honest"], learning.HAM, 1)
+    db.session.commit()
+    assert sentence().endswith("It acts on the thresholds below.")
+
+
 def test_why_names_the_tokens_that_weighed_most() -> None:
     counts = memory([(SPAMMY, True), (HONEST, False)] * 3)
     why = learning.score(counts, learning.tokens("subscribe to my channel")).why()
