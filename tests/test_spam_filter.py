@@ -200,6 +200,9 @@ def test_why_names_the_tokens_that_weighed_most() -> None:
     assert "subscribe ↑" in why and "stem:" not in why
     why = learning.score(counts, learning.tokens("new subscribers")).why()
     assert why == "subscr… ↑"  # a word never seen, known by its stem
+    counts = memory([("check me out", True)] * 3 + [("a lovely song", False)] * 3)
+    why = learning.score(counts, learning.tokens("check us out")).why()
+    assert why == "check ↑, check … out ↑, out ↑"  # the first word once, as a word
 
 
 def test_every_decision_trains_and_undoing_it_untrains(

@@ -298,14 +298,16 @@ class Score:
     def why(self) -> str:
         """``"check out ↑spam, love ↓spam"``: what pushed the score, for the queue."""
         words = [t for t, _ in self.tokens if not t.startswith("stem:")]
-        parts = []
+        parts: dict[str, None] = {}
         for token, p in self.tokens:
             if token.startswith("stem:"):
                 stem = token.removeprefix("stem:")
                 if any(word.startswith(stem) for word in words):
                     continue  # the word itself says it
                 token = stem + "…"
-            parts.append(f"{token} {'↑' if p > 0.5 else '↓'}")
+            # The opening word is shown as the word; a pair with a word between as "a … b".
+            token = token.removeprefix("first:").replace(" _ ", " … ")
+            parts[f"{token} {'↑' if p > 0.5 else '↓'}"] = None
             if len(parts) == WHY_TOKENS:
                 break
         return ", ".join(parts)[:300]
