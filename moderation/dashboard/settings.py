@@ -69,7 +69,12 @@ def _render_settings(
         settings_form=settings_form or _settings_form(),
         rules=rules.list_rules(),
         describe=owner.describe_rule,
-        filter_totals={"spam": spam, "ham": ham, "needed": learning.MIN_DECISIONS},
+        filter_totals={
+            "spam": spam,
+            "ham": ham,
+            "needed": learning.MIN_DECISIONS,
+            "full": learning.FULL_CONFIDENCE,
+        },
     )
     return html, status
 
