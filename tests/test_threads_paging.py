@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from moderation import comments as domain
 from moderation.comments.models import Comment, Status
@@ -203,3 +205,37 @@ def test_an_older_page_is_a_range_of_the_article_index(app: Flask) -> None:
             plan = " | ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql))
             assert "Index Scan Backward using ix_comment_article_status_created" in plan, plan
             assert "Sort" not in plan, plan
+
+
+def test_the_replies_of_a_page_are_found_by_their_parents(
+    app: Flask, make_comment: Callable[..., Comment]
+) -> None:
+    """However many comments the site holds, a page's replies are looked up through the
+    parent index, never by walking every published comment; a rejected reply is not
+    among them, though a published answer to it still shows (on its own)."""
+    roots = add_threads(make_comment, 2)
+    held = make_comment(Status.APPROVED, body="Held reply", parent=roots[0])
+    make_comment(Status.APPROVED, body="Under the held reply", parent=held)
+    domain.reject(held)
+    db.session.commit()
+    sent: list[tuple[str, Any]] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        page = domain.thread_page(ARTICLE_ID, size=10)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    texts = [node.comment.html for thread in page.threads for node in [thread, *thread.replies]]
+    assert "<p>Held reply</p>" not in texts and "<p>Under the held reply</p>" in texts
+    assert sum("Reply to thread" in text for text in texts) == 2
+    if db.engine.dialect.name != "sqlite":
+        return
+    statement, parameters = next((s, p) for s, p in sent if "RECURSIVE" in s)
+    with db.engine.connect() as connection:
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        plan = " | ".join(row[-1] for row in rows)
+    assert "ix_comment_parent_id" in plan and "ix_comment_status_created" not in plan, plan
+    assert "SCAN comment" not in plan, plan
