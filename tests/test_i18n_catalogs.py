@@ -212,21 +212,12 @@ def untranslated_in_template(source: str, only: set[str] | None = None) -> list[
     return found
 
 
-# Pages, mails and messages that still speak English only: the mails, the owner's
-# settings, moderators and data pages, the outbox, one's notifications, the links from
+# Pages, mails and messages that still speak English only: the mails, the links from
 # mails, and the messages of the modules behind them. Every other file is held to the
 # checks below; a file leaves this list once its words are marked and translated (the
 # tests fail while it stays listed with nothing left to mark).
 AWAITING_TRANSLATION = frozenset(
     {
-        "templates/dashboard/_settings_nav.html",
-        "templates/dashboard/account.html",
-        "templates/dashboard/data.html",
-        "templates/dashboard/invitation.html",
-        "templates/dashboard/moderators.html",
-        "templates/dashboard/notifications.html",
-        "templates/dashboard/outbox.html",
-        "templates/dashboard/settings.html",
         "templates/mail/_macros.html",
         "templates/mail/approved.html",
         "templates/mail/confirm.html",
@@ -236,22 +227,13 @@ AWAITING_TRANSLATION = frozenset(
         "templates/mail/reply.html",
         "templates/notify/action.html",
         "templates/notify/page.html",
-        "accounts/moderators.py",
         "comments/notifications.py",
         "comments/posting.py",
-        "comments/settings.py",
-        "dashboard/data.py",
-        "dashboard/notify.py",
-        "dashboard/settings.py",
-        "importers/__init__.py",
-        "importers/model.py",
-        "importers/sections.py",
         "notify/links.py",
         "notify/preferences.py",
         "notify/worker.py",
         "public/notify.py",
         "public/posting.py",
-        "spam/rules.py",
     }
 )
 
