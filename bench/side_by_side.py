@@ -253,6 +253,8 @@ def app_config(database_url: str, **extra: Any) -> dict[str, Any]:
         "DATABASE_URL": database_url,
         "MIN_FILL_SECONDS": 0,
         "RATELIMIT_ENABLED": False,
+        # One page holds every thread, so both services list the same 100 comments.
+        "PAGE_SIZE": COMMENTS,
         **extra,
     }
 
@@ -795,11 +797,12 @@ def main() -> int:  # noqa: C901 - one run, step by step
                     {
                         "name": "Bench Reader",
                         "email": "bench@example.org",
-                        "body": text,
+                        # Each post its own text: the same one twice is refused as a duplicate.
+                        "body": f"{text} ({n})",
                         "token": issue_token(SECRET, POSTS),
                     }
                 )
-                for _ in range(budget)
+                for n in range(budget)
             ]
             script = lua_posts(
                 scripts / "post-ours.lua", f"/api/articles/{POSTS}/comments", ours, 202
@@ -908,7 +911,10 @@ def render(
             )
         )
     times = r["post ours"].rps / r["post isso"].rps
-    rows.append(line("comment POST / Isso's POST /new", f"{times:.1f}×", "≥ 3×", times >= 3))
+    # A refused post is no post: the ratio counts only when every answer was a success.
+    refused = r["post ours"].errors + r["post isso"].errors
+    shown = f"{times:.1f}×" + (f" ({refused:,} answers not a success)" if refused else "")
+    rows.append(line("comment POST / Isso's POST /new", shown, "≥ 3×", times >= 3 and not refused))
     durable = missing == 0 and len(r["post ours"].ids) == r["post ours"].accepted
     rows.append(
         line(

@@ -26,6 +26,7 @@ from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import (
+    force_locale,
     format_datetime,
     format_number,
     format_timedelta,
@@ -188,7 +189,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     babel.init_app(app, locale_selector=select_locale)
-    i18n.use_translations(get_translations)
+    i18n.use_translations(get_translations, force_locale)
     app.json = JSONProvider(app)
     app.after_request(add_vary)
     app.add_template_filter(since, "since")

@@ -9,6 +9,7 @@ from .comments import avatars
 from .comments.models import Comment
 from .core.text import safe_link
 from .public import assets
+from .spam.checks import explain
 from .urls import external_url_for, link_for
 
 
@@ -26,7 +27,13 @@ def asset_url(name: str, external: bool = False) -> str:
     return url_for("public.versioned_asset", digest=digest, name=name)
 
 
+def held_reason(stored: str) -> str:
+    """Why the spam checks held a comment, in the language being spoken (a mail's)."""
+    return "; ".join(str(part) for part in explain(stored or ""))
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(held_reason, "held_reason")
     app.add_template_filter(avatar, "avatar")
     # The one test of an address before it becomes a link: http(s) or a local path.
     app.add_template_filter(safe_link, "safe_link")

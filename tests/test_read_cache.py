@@ -85,6 +85,36 @@ def test_without_the_cache_every_read_renders(make_app: Callable[..., Flask], ur
     assert read_statements(app, url)[1] == read_statements(app, url)[1] == COLD_READ
 
 
+def test_the_fast_path_reads_the_version_the_views_compute(
+    app: Flask, make_comment: Callable[..., Comment]
+) -> None:
+    """The fast path reads the version with a bare driver cursor: it must give the token
+    the views key the cache by (else no read would ever hit), follow every change, and
+    fail as SQLAlchemy would for a database in trouble (the error pages know those)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from moderation.public.fastpath import VersionReader
+
+    comment = make_comment(Status.PENDING)
+    reader = VersionReader(db.engine)
+    first = reader(ARTICLE_ID)
+    assert first is not None and first == domain.public_version(ARTICLE_ID)
+    assert reader("no-such-article") is None
+    domain.approve(comment)
+    db.session.commit()
+    assert reader(ARTICLE_ID) == domain.public_version(ARTICLE_ID) != first
+    db.session.execute(text("ALTER TABLE article RENAME TO article_away"))
+    db.session.commit()
+    try:
+        with pytest.raises(DBAPIError):
+            reader(ARTICLE_ID)
+    finally:
+        db.session.execute(text("ALTER TABLE article_away RENAME TO article"))
+        db.session.commit()
+    assert reader(ARTICLE_ID) == domain.public_version(ARTICLE_ID)
+
+
 def moderate_through_the_dashboard(auth: Auth, comment: Comment, action: str) -> None:
     response = auth.post(
         f"/moderation/comments/{comment.id}/{action}", data={"version": comment.version}

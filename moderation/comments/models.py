@@ -117,6 +117,10 @@ class Comment(Model):
     # The reader ticked "Email me when someone replies": once their address is
     # confirmed, they hear of approved replies (and of this comment's approval).
     notify_replies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The language the reader wrote in (the widget's, see ``i18n.reader_locale``): their
+    # mails about it speak it. None for comments from before it was kept, imported or
+    # written in the dashboard: MODERATION_DEFAULT_LOCALE.
+    locale: Mapped[str | None] = mapped_column(String(16))
     # Optimistic locking: two moderators saving the same comment cannot overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Where an imported comment came from ("wordpress", "disqus", …) and its id there;

@@ -20,14 +20,22 @@ from sqlalchemy import select
 from ..accounts.models import Moderator
 from ..core.database import db, utcnow
 from ..core.exceptions import ConflictError, DomainError, Forbidden, LinkUsed, NotFound
+from ..core.i18n import _, match_locale
 from ..core.text import normalize_email, safe_link
 from ..notify import CONFIRMATION, MODERATOR, READER, enqueue_mail, enqueue_webhook
 from ..notify.addresses import address_for, find_address, may_mail, needs_confirmation
-from ..notify.links import CONFIRM, MODERATOR_ACTIONS, ActionLink, address_token, read_action
+from ..notify.links import (
+    CONFIRM,
+    MODERATOR_ACTIONS,
+    NOT_VALID,
+    ActionLink,
+    address_token,
+    read_action,
+)
 from ..notify.models import Frequency, NotificationPreference
 from ..notify.outbox import enqueue_event, expands
 from ..notify.settings import current
-from .actions import STATUS_FOR
+from .actions import STATUS_FOR, STATUS_NAMES
 from .models import Comment, SpentToken, Status
 from .reading import public_comment
 
@@ -97,17 +105,21 @@ def _tell_moderators(comment: Comment) -> None:
     """A mail for each active moderator who wants one, or a notice held for their digest;
     the worker signs the one-click links when it sends them."""
     moderators = db.session.execute(
-        select(Moderator.id, Moderator.email, NotificationPreference.frequency)
+        select(Moderator.id, Moderator.email, Moderator.locale, NotificationPreference.frequency)
         .outerjoin(NotificationPreference, NotificationPreference.moderator_id == Moderator.id)
         .where(Moderator.active.is_(True))
         .order_by(Moderator.id)
     ).all()
-    wanted = [(i, e, f) for i, e, f in moderators if f != Frequency.NONE]
+    wanted = [(i, e, lo, f) for i, e, lo, f in moderators if f != Frequency.NONE]
     if not wanted:
         return
     context = _comment_context(comment)
-    subject = f"New comment by {comment.author_name} on {context['article_title']}"
-    for moderator_id, email, frequency in wanted:
+    subject = _(
+        "New comment by %(name)s on %(title)s",
+        name=comment.author_name,
+        title=context["article_title"],
+    )
+    for moderator_id, email, locale, frequency in wanted:
         enqueue_mail(
             email,
             template="mail/new_comment",
@@ -115,6 +127,8 @@ def _tell_moderators(comment: Comment) -> None:
             context={**context, "moderator_id": moderator_id},
             audience=MODERATOR,
             hold_for_moderator=moderator_id if frequency == Frequency.DIGEST else None,
+            # In the language the moderator chose for the dashboard (else the default).
+            locale=match_locale(locale),
         )
 
 
@@ -130,7 +144,10 @@ def _ask_for_confirmation(comment: Comment) -> None:
     written = enqueue_mail(
         address.email,
         template="mail/confirm",
-        subject=f"Confirm your address to hear of replies on {article.title or article.id}",
+        subject=_(
+            "Confirm your address to hear of replies on %(title)s",
+            title=article.title or article.id,
+        ),
         context={
             "token": address_token(settings.secret_key, CONFIRM, address.id),
             "article_title": article.title or article.id,
@@ -139,6 +156,7 @@ def _ask_for_confirmation(comment: Comment) -> None:
             "max_age_days": max(1, settings.link_max_age // 86400),
         },
         audience=CONFIRMATION,
+        locale=comment.locale,
         # One a day, whatever two requests at the same moment do.
         key=f"confirm:{address.id}:{now.date().isoformat()}",
     )
@@ -182,9 +200,10 @@ def _tell_readers(comment: Comment) -> None:
         enqueue_mail(
             normalize_email(comment.email),
             template="mail/approved",
-            subject=f"Your comment on {context['article_title']} is published",
+            subject=_("Your comment on %(title)s is published", title=context["article_title"]),
             context=context,
             audience=READER,
+            locale=comment.locale,
             key=f"approved:{comment.id}",
         )
     parent = comment.parent
@@ -199,9 +218,15 @@ def _tell_readers(comment: Comment) -> None:
         enqueue_mail(
             normalize_email(parent.email),
             template="mail/reply",
-            subject=f"{comment.author_name} replied to your comment on {context['article_title']}",
+            subject=_(
+                "%(name)s replied to your comment on %(title)s",
+                name=comment.author_name,
+                title=context["article_title"],
+            ),
             context=context,
             audience=READER,
+            # In the language its reader wrote the comment answered in.
+            locale=parent.locale,
             key=f"reply:{comment.id}:{parent.id}",
         )
 
@@ -228,6 +253,9 @@ def reply_published(comment: Comment) -> None:
 # --- one-click links in moderators' mails ------------------------------------------------
 
 
+LINK_USED = _("This link was used already: each link works once.")
+
+
 @dataclass(frozen=True)
 class EmailAction:
     """A good link: the moderator, the comment and what the link would do to it."""
@@ -248,19 +276,23 @@ def read_email_action(token: str) -> EmailAction:
     settings = current()
     link = read_action(settings.secret_key, token, settings.link_max_age)
     if link.action not in MODERATOR_ACTIONS:
-        raise DomainError("This link is not valid: it may be incomplete or altered.")
+        raise DomainError(NOT_VALID)
     if db.session.get(SpentToken, link.nonce) is not None:
-        raise LinkUsed("This link was used already: each link works once.")
+        raise LinkUsed(LINK_USED)
     moderator = db.session.get(Moderator, link.moderator_id)
     if moderator is None or not moderator.active:
-        raise Forbidden("This link belongs to a moderator who can no longer moderate.")
+        raise Forbidden(_("This link belongs to a moderator who can no longer moderate."))
     comment = db.session.get(Comment, link.comment_id)
     if comment is None:
-        raise NotFound(f"Comment #{link.comment_id} was deleted meanwhile.")
+        raise NotFound(_("Comment #%(id)s was deleted meanwhile.", id=link.comment_id))
     if comment.version != link.version:
         raise ConflictError(
-            f"Comment #{comment.id} changed since this mail was sent (it is "
-            f"{comment.status.value} now), so this link no longer acts on it."
+            _(
+                "Comment #%(id)s changed since this mail was sent (it is %(status)s now), "
+                "so this link no longer acts on it.",
+                id=comment.id,
+                status=STATUS_NAMES[comment.status],
+            )
         )
     return EmailAction(link, moderator, comment, STATUS_FOR[link.action])
 
@@ -275,7 +307,7 @@ def act_by_email_link(token: str) -> EmailAction:
     try:
         spend_token(GoodToken(action.link.nonce, action.link.expires_at))
     except TokenError as exc:  # the same link posted twice at the same moment
-        raise LinkUsed("This link was used already: each link works once.") from exc
+        raise LinkUsed(LINK_USED) from exc
     set_status(
         action.comment,
         action.status,

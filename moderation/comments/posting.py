@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ..core.database import db, utcnow
 from ..core.exceptions import CommentsClosed, DuplicateComment, InvalidParent
-from ..core.i18n import _
+from ..core.i18n import _, match_locale
 from ..core.text import normalize_email
 from ..notify.addresses import is_confirmed
 from ..spam import learning
@@ -39,6 +39,8 @@ class Submission:
     honeypot: str = ""
     # "Email me when someone replies" (once the address is confirmed).
     notify: bool = False
+    # The language the reader wrote in (``i18n.reader_locale``), for their mails.
+    locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class PostingRules:
 
 # The same text from the same address on the same article within this time is refused.
 DUPLICATE_WINDOW = timedelta(days=1)
-DUPLICATE_MESSAGE = (
+DUPLICATE_MESSAGE = _(
     "You sent this very comment here already; it is waiting for a moderator, "
     "so there is no need to send it again."
 )
@@ -227,6 +229,7 @@ def submit_comment(
         spam_tokens=score.why() if score is not None and score.known else "",
         remote_addr=remote_addr,
         notify_replies=submission.notify,
+        locale=match_locale(submission.locale),
     )
     db.session.add(comment)
     db.session.flush()

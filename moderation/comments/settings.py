@@ -158,13 +158,15 @@ def invite(owner: Moderator, email: str, role: Role, *, secret_key: str) -> str:
     enqueue_mail(
         address,
         template="mail/invitation",
-        subject="You are invited to moderate comments",
+        subject=_("You are invited to moderate comments"),
         context={
             "token": token,
             "role": role.value,
             "max_age_days": INVITATION_MAX_AGE // 86400,
         },
         audience=MODERATOR,
+        # In the inviting owner's language (else the default).
+        locale=owner.locale,
     )
     record(None, owner, "invited", detail=f"{address} as {role.value}")
     return address

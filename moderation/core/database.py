@@ -98,8 +98,10 @@ def engine_options(url: str, *, connect_timeout: float, statement_timeout: float
     options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
-        # The busy timeout: how long a write waits for another one to finish.
+        # The busy timeout: how long a write waits for another one to finish. A file
+        # never drops a connection, so no ping before each use (a statement every time).
         options["connect_args"] = {"timeout": connect_timeout}
+        options["pool_pre_ping"] = False
         return options
     if connect_timeout:
         options["pool_timeout"] = connect_timeout

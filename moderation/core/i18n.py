@@ -13,7 +13,8 @@ a test of the domain alone), the text is English.
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -24,10 +25,31 @@ Catalog = gettext.NullTranslations
 _catalog: Callable[[], Catalog] = gettext.NullTranslations
 
 
-def use_translations(source: Callable[[], Catalog]) -> None:
-    """Where :class:`Text` finds the catalog of the language being spoken."""
-    global _catalog
+def _no_switch(locale: str) -> AbstractContextManager[Any]:
+    return nullcontext()
+
+
+_switch: Callable[[str], AbstractContextManager[Any]] = _no_switch
+
+
+def use_translations(
+    source: Callable[[], Catalog],
+    switch: Callable[[str], AbstractContextManager[Any]] | None = None,
+) -> None:
+    """Where :class:`Text` finds the catalog of the language being spoken, and
+    (``switch``) how to speak another one for a while (see :func:`speaking`)."""
+    global _catalog, _switch
     _catalog = source
+    if switch is not None:
+        _switch = switch
+
+
+@contextmanager
+def speaking(locale: str) -> Iterator[None]:
+    """Everything shown inside the block (texts, templates, dates) in ``locale``,
+    whatever the request asked for: a mail speaks its recipient's language."""
+    with _switch(locale):
+        yield
 
 
 class Text:
@@ -101,6 +123,21 @@ def _(message: str, **params: Any) -> Text:
 def _n(singular: str, plural: str, **params: Any) -> Text:
     """A message with a singular and plural forms, chosen by ``num``."""
     return Text(singular, plural, **params)
+
+
+def to_json(message: str | Text) -> dict[str, Any]:
+    """A text as plain JSON values, to keep until it is shown (a mail's subject, written
+    now, sent later in its recipient's language)."""
+    if isinstance(message, Text):
+        return {"message": message.singular, "plural": message.plural, "params": message.params}
+    return {"message": message, "plural": None, "params": {}, "verbatim": True}
+
+
+def from_json(value: dict[str, Any]) -> str | Text:
+    """The text :func:`to_json` kept."""
+    if value.get("verbatim"):
+        return str(value.get("message", ""))
+    return Text(str(value["message"]), value.get("plural"), **dict(value.get("params") or {}))
 
 
 def english(message: object) -> str:

@@ -11,6 +11,8 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from ..core.i18n import Text, _
+
 ACTION = "moderator-action"
 CONFIRM = "confirm-address"
 UNSUBSCRIBE = "unsubscribe"
@@ -34,10 +36,16 @@ def redact_tokens(text: str) -> str:
     return LINK_PATHS.sub(lambda match: match.group(1) + REDACTED, text)
 
 
-class LinkError(Exception):
-    """The link is forged, for another purpose, or expired; ``message`` says which."""
+# What a link that does not work says to whoever followed it.
+EXPIRED = _("This link has expired.")
+NOT_VALID = _("This link is not valid: it may be incomplete or altered.")
 
-    def __init__(self, message: str, *, expired: bool = False) -> None:
+
+class LinkError(Exception):
+    """The link is forged, for another purpose, or expired; ``message`` says which (a
+    :class:`Text`, in the reader's language once shown)."""
+
+    def __init__(self, message: Text, *, expired: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.expired = expired
@@ -63,11 +71,11 @@ def verify(
             token, max_age=max_age, return_timestamp=True
         )
     except SignatureExpired as exc:
-        raise LinkError("This link has expired.", expired=True) from exc
+        raise LinkError(EXPIRED, expired=True) from exc
     except BadSignature as exc:
-        raise LinkError("This link is not valid: it may be incomplete or altered.") from exc
+        raise LinkError(NOT_VALID) from exc
     if not isinstance(payload, dict):
-        raise LinkError("This link is not valid: it may be incomplete or altered.")
+        raise LinkError(NOT_VALID)
     return payload, signed_at.astimezone(UTC)
 
 
@@ -109,7 +117,7 @@ def read_action(secret_key: str, token: str, max_age: int) -> ActionLink:
         or not isinstance(nonce, str)
         or not 8 <= len(nonce) <= 32
     ):
-        raise LinkError("This link is not valid: it may be incomplete or altered.")
+        raise LinkError(NOT_VALID)
     moderator_id, comment_id, version = (int(value) for value in fields)  # type: ignore[arg-type]
     expires_at = signed_at + timedelta(seconds=max_age)
     return ActionLink(moderator_id, comment_id, version, action, nonce, expires_at)
@@ -124,5 +132,5 @@ def read_address(secret_key: str, purpose: str, token: str, max_age: int | None)
     payload, _ = verify(secret_key, purpose, token, max_age)
     address_id = payload.get("a")
     if not isinstance(address_id, int) or isinstance(address_id, bool):
-        raise LinkError("This link is not valid: it may be incomplete or altered.")
+        raise LinkError(NOT_VALID)
     return address_id

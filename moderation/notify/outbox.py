@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from ..core.database import db, insert_unless_present, utcnow
+from ..core.i18n import Text, english, from_json, to_json
 from .models import Channel, OutboxMessage, State
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,12 @@ def enqueue_mail(
     to: str,
     *,
     template: str,
-    subject: str,
+    subject: str | Text,
     context: Mapping[str, Any] | None = None,
     audience: str = MODERATOR,
     key: str | None = None,
     hold_for_moderator: int | None = None,
+    locale: str | None = None,
 ) -> bool:
     """Write a mail to ``to`` into the outbox, in the caller's transaction.
 
@@ -64,16 +66,14 @@ def enqueue_mail(
     ``key``, when given, makes the mail unique: a second one with the same key is not
     written. ``hold_for_moderator`` keeps it for that moderator's next digest.
 
+    The mail is rendered when it is sent, in ``locale`` (the recipient's language; None:
+    ``MODERATION_DEFAULT_LOCALE``), its ``subject`` too when it is a :class:`Text`.
+
     Returns True when a row was written.
     """
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}")
-    body = {
-        "template": template,
-        "subject": subject,
-        "context": dict(context or {}),
-        "audience": audience,
-    }
+    body = mail_body(template, subject, context or {}, audience, locale)
     return _enqueue(
         Channel.MAIL,
         to,
@@ -83,6 +83,35 @@ def enqueue_mail(
         state=State.HELD if hold_for_moderator is not None else State.WAITING,
         digest_moderator_id=hold_for_moderator,
     )
+
+
+def mail_body(
+    template: str,
+    subject: str | Text,
+    context: Mapping[str, Any],
+    audience: str,
+    locale: str | None,
+) -> dict[str, Any]:
+    """A mail's payload: its ``subject`` in English (for the logs and older readers of
+    the row) and as the text to translate, its template, context, audience and
+    language."""
+    return {
+        "template": template,
+        "subject": english(subject),
+        "subject_text": to_json(subject),
+        "context": dict(context),
+        "audience": audience,
+        "locale": locale,
+    }
+
+
+def subject_of(data: Mapping[str, Any]) -> str | Text:
+    """A mail payload's subject, to show in the language being spoken (a row written
+    before subjects were kept as texts: its English subject)."""
+    kept = data.get("subject_text")
+    if isinstance(kept, dict):
+        return from_json(kept)
+    return str(data.get("subject", ""))
 
 
 def enqueue_webhook(url: str, event_type: str, data: Mapping[str, Any]) -> bool:
@@ -193,7 +222,7 @@ def describe(message: OutboxMessage) -> str:
     """What the message is, in a few words: a mail's subject, a webhook's event."""
     data = payload(message)
     if message.channel == Channel.MAIL:
-        return str(data.get("subject", message.topic))
+        return str(subject_of(data) or message.topic)
     if message.channel == Channel.EVENT:
         return message.topic + "".join(f" #{v}" for k, v in data.items() if k.endswith("_id"))
     return str(data.get("type", message.topic))

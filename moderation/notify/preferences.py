@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from ..core.database import db, utcnow
 from ..core.exceptions import DomainError
+from ..core.i18n import _, _n, english
 from .models import Channel, Frequency, NotificationPreference, OutboxMessage, State
-from .outbox import MODERATOR, message_values, payload
+from .outbox import MODERATOR, mail_body, message_values, payload
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,10 @@ DIGEST_MINUTES_MAX = 7 * 24 * 60
 DEFAULT_DIGEST_MINUTES = 60
 # At most this many comments in one digest; the rest go in the next one.
 DIGEST_MAX_ITEMS = 100
+
+
+# Why a notice held for a digest was not sent (kept in English, as every outbox error).
+NO_MAIL_WANTED = _("The moderator chose to get no mail.")
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ def set_preference(
     try:
         frequency = Frequency(frequency)
     except ValueError:
-        raise DomainError("Choose each, digest or none.", field="frequency") from None
+        raise DomainError(_("Choose each, digest or none."), field="frequency") from None
     row = db.session.get(NotificationPreference, moderator_id)
     if row is None:
         row = NotificationPreference(
@@ -72,7 +77,11 @@ def set_preference(
     if digest_minutes is not None:
         if not DIGEST_MINUTES_MIN <= digest_minutes <= DIGEST_MINUTES_MAX:
             raise DomainError(
-                f"A digest comes every {DIGEST_MINUTES_MIN} to {DIGEST_MINUTES_MAX} minutes.",
+                _(
+                    "A digest comes every %(min)s to %(max)s minutes.",
+                    min=DIGEST_MINUTES_MIN,
+                    max=DIGEST_MINUTES_MAX,
+                ),
                 field="digest_minutes",
             )
         row.digest_minutes = digest_minutes
@@ -107,27 +116,29 @@ def send_digests(now: datetime | None = None) -> int:
         if row is not None and row.frequency == Frequency.NONE:
             for message in messages:
                 message.state = State.DROPPED
-                message.last_error = "The moderator chose to get no mail."
+                message.last_error = english(NO_MAIL_WANTED)
             continue
         if row is not None and row.frequency == Frequency.DIGEST:
             start = row.last_digest_at or messages[0].created_at
             if now < start + timedelta(minutes=row.digest_minutes):
                 continue
         batch = messages[:DIGEST_MAX_ITEMS]
-        items: list[dict[str, Any]] = [payload(m)["context"] for m in batch]
+        notices = [payload(m) for m in batch]
+        items: list[dict[str, Any]] = [notice["context"] for notice in notices]
         count = len(items)
-        noun = "comment" if count == 1 else "comments"
+        subject = _n(
+            "%(num)d new comment waiting for moderation",
+            "%(num)d new comments waiting for moderation",
+            num=count,
+        )
+        # In the moderator's language, as the latest of the notices it gathers says it.
+        locale = next((n["locale"] for n in reversed(notices) if n.get("locale")), None)
         digest = OutboxMessage(
             **message_values(
                 Channel.MAIL,
                 batch[0].recipient,
                 "mail/digest",
-                {
-                    "template": "mail/digest",
-                    "subject": f"{count} new {noun} waiting for moderation",
-                    "context": {"items": items},
-                    "audience": MODERATOR,
-                },
+                mail_body("mail/digest", subject, {"items": items}, MODERATOR, locale),
             )
         )
         db.session.add(digest)
@@ -139,6 +150,6 @@ def send_digests(now: datetime | None = None) -> int:
         if row is not None:
             row.last_digest_at = now
         written += 1
-        log.info("Digest of %d %s for moderator #%d", count, noun, moderator_id)
+        log.info("Digest of %d comment(s) for moderator #%d", count, moderator_id)
     db.session.flush()
     return written

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..core.database import db
+from ..core.i18n import _, english, match_locale, speaking
 from .addresses import find_address, may_mail
 from .compose import prepare
 from .links import UNSUBSCRIBE, address_token
@@ -37,6 +38,7 @@ from .outbox import (
     record_dropped,
     record_failure,
     record_sent,
+    subject_of,
 )
 from .preferences import send_digests
 from .settings import NotifySettings, current
@@ -48,6 +50,9 @@ T = TypeVar("T")
 # Messages claimed per round; each is held (leased) long enough for all of them to time
 # out one after the other, and a minute more.
 BATCH = 10
+
+# Why a reader's mail was not sent (kept in English, as every outbox error).
+NOT_SUBSCRIBED = _("The reader unsubscribed, or never confirmed the address.")
 
 
 @dataclass
@@ -210,22 +215,26 @@ def _send_mail(
     if data.get("audience") == READER:
         address = find_address(message.recipient)
         if address is None or not may_mail(address):
-            return "The reader unsubscribed, or never confirmed the address."
+            return english(NOT_SUBSCRIBED)
     base = app.config["PUBLIC_URL"] or "http://localhost"
-    with app.test_request_context("/", base_url=base):
+    # The recipient's language (see ``enqueue_mail``), the subject's too.
+    locale = match_locale(data.get("locale")) or app.config["DEFAULT_LOCALE"]
+    with app.test_request_context("/", base_url=base), speaking(locale):
         from ..urls import external_url_for
 
+        subject = str(subject_of(data))
         if address is not None:
             unsubscribe = external_url_for(
                 "public.unsubscribe",
                 token=address_token(settings.secret_key, UNSUBSCRIBE, address.id),
+                lang=locale,
             )
             headers["List-Unsubscribe"] = f"<{unsubscribe}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
             extra["unsubscribe_url"] = unsubscribe
         # Each value by name, and all of them as ``mail`` (for the templates' macros).
         context = prepare(data.get("context", {}), settings.secret_key, base)
-        context.update(extra, subject=data["subject"])
+        context.update(extra, subject=subject)
         context["mail"] = dict(context)
         text = render_template(f"{data['template']}.txt", **context)
         html = render_template(f"{data['template']}.html", **context)
@@ -233,7 +242,7 @@ def _send_mail(
         build_message(
             settings,
             to=message.recipient,
-            subject=data["subject"],
+            subject=subject,
             text=text,
             html=html,
             uid=message.uid,
@@ -343,9 +352,9 @@ def stop_threads(timeout: float = 10) -> None:
     with _threads_lock:
         running = list(_threads.values())
         _threads.clear()
-    for _, stop in running:
+    for _thread, stop in running:
         stop.set()
     for _wake_event in list(_wake):
         _wake_event.set()
-    for thread, _ in running:
+    for thread, _stop in running:
         thread.join(timeout)

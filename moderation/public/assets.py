@@ -7,6 +7,7 @@ so browsers keep them for a year; a new release gets a new digest, hence a new U
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,21 +43,29 @@ class Asset:
 EMBED_JS_CACHE = "public, max-age=600"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
-_cache: dict[str, tuple[int, Asset]] = {}
+# name -> (the file's mtime, its content, when the mtime was last looked at)
+_cache: dict[str, tuple[int, Asset, float]] = {}
+# A file edited while the server runs is served within this many seconds; every read of
+# the fragment names the assets, and a stat each time would cost more than the read.
+RECHECK_SECONDS = 1.0
 
 
 def load(name: str) -> Asset:
     """The current content of a widget asset, re-read when the file changes."""
+    cached = _cache.get(name)
+    now = time.monotonic()
+    if cached is not None and now - cached[2] < RECHECK_SECONDS:
+        return cached[1]
     if name not in ASSETS:
         raise KeyError(name)
     path = STATIC_DIR / name
     mtime = path.stat().st_mtime_ns
-    cached = _cache.get(name)
     if cached is not None and cached[0] == mtime:
+        _cache[name] = (mtime, cached[1], now)
         return cached[1]
     body = path.read_bytes()
     asset = Asset(name, body, hashlib.sha256(body).hexdigest()[:12], ASSETS[name])
-    _cache[name] = (mtime, asset)
+    _cache[name] = (mtime, asset, now)
     return asset
 
 

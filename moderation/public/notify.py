@@ -9,8 +9,10 @@ import logging
 
 from flask import Response, current_app, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 
 from ..core.database import db
+from ..core.i18n import english
 from ..notify import addresses
 from ..notify.links import CONFIRM, UNSUBSCRIBE, LinkError, read_address
 from ..notify.models import EmailAddress
@@ -31,18 +33,24 @@ def _address(purpose: str, token: str) -> EmailAddress | Response:
     try:
         address_id = read_address(current_app.config["SECRET_KEY"], purpose, token, max_age)
     except LinkError as exc:
-        log.info("Refused a %s link: %s", purpose, exc.message)
+        log.info("Refused a %s link: %s", purpose, english(exc.message))
         if exc.expired:
             return _page(
                 410,
-                title="This link has expired",
-                message="Confirmation links work for a few days only. Tick “Email me when "
-                "someone replies” with your next comment to get a new one.",
+                title=gettext("This link has expired"),
+                message=gettext(
+                    "Confirmation links work for a few days only. Tick “Email me when "
+                    "someone replies” with your next comment to get a new one."
+                ),
             )
-        return _page(400, title="This link does not work", message=exc.message)
+        return _page(400, title=gettext("This link does not work"), message=str(exc.message))
     address = db.session.get(EmailAddress, address_id)
     if address is None:
-        return _page(404, title="Unknown address", message="This address is no longer known here.")
+        return _page(
+            404,
+            title=gettext("Unknown address"),
+            message=gettext("This address is no longer known here."),
+        )
     return address
 
 
@@ -52,11 +60,14 @@ def confirm_address(token: str) -> ResponseReturnValue:
     if isinstance(address, Response):
         return address
     if addresses.may_mail(address):
-        return _page(title="Already confirmed", message="You will hear of replies by email.")
+        return _page(
+            title=gettext("Already confirmed"),
+            message=gettext("You will hear of replies by email."),
+        )
     return _page(
-        title="Confirm your address",
-        message="Press the button to get an email when someone replies to your comments.",
-        button="Yes, email me about replies",
+        title=gettext("Confirm your address"),
+        message=gettext("Press the button to get an email when someone replies to your comments."),
+        button=gettext("Yes, email me about replies"),
     )
 
 
@@ -68,9 +79,13 @@ def confirm_address_post(token: str) -> ResponseReturnValue:
     addresses.confirm(address)
     db.session.commit()
     return _page(
-        title="Address confirmed",
-        message="Thank you. You will get an email when your comment is published and when "
-        "someone replies to it.\n\nEvery such mail has a link to unsubscribe at once.",
+        title=gettext("Address confirmed"),
+        message=gettext(
+            "Thank you. You will get an email when your comment is published and when "
+            "someone replies to it."
+        )
+        + "\n\n"
+        + gettext("Every such mail has a link to unsubscribe at once."),
     )
 
 
@@ -80,11 +95,13 @@ def unsubscribe(token: str) -> ResponseReturnValue:
     if isinstance(address, Response):
         return address
     if address.unsubscribed_at is not None:
-        return _page(title="Unsubscribed", message="You get no more mail from us.")
+        return _page(
+            title=gettext("Unsubscribed"), message=gettext("You get no more mail from us.")
+        )
     return _page(
-        title="Unsubscribe",
-        message="Press the button and we send no more mail to this address.",
-        button="Unsubscribe",
+        title=gettext("Unsubscribe"),
+        message=gettext("Press the button and we send no more mail to this address."),
+        button=gettext("Unsubscribe"),
     )
 
 
@@ -97,7 +114,9 @@ def unsubscribe_post(token: str) -> ResponseReturnValue:
     addresses.unsubscribe(address)
     db.session.commit()
     return _page(
-        title="Unsubscribed",
-        message="You get no more mail from us. If you tick “Email me when someone replies” "
-        "again one day, we will ask you to confirm once more.",
+        title=gettext("Unsubscribed"),
+        message=gettext(
+            "You get no more mail from us. If you tick “Email me when someone replies” "
+            "again one day, we will ask you to confirm once more."
+        ),
     )

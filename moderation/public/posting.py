@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import current_app, request
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 from werkzeug.datastructures import MultiDict
@@ -22,6 +23,7 @@ from ..core.i18n import _, english
 from ..decoding import body_fields
 from ..errors import rollback, status_for
 from ..extensions import db, limiter
+from ..i18n import locale_name
 from ..privacy.addresses import stored_address
 from .cors import origin_allowed
 from .forms import CommentForm
@@ -77,9 +79,12 @@ def take_comment_allowance() -> Allowance:
             if not allowed:
                 reset = limiter.limiter.get_window_stats(item, *identity).reset_time
                 wait = max(1, math.ceil(reset - time.time()))
-                unit = "second" if wait == 1 else "seconds"
                 raise TooManyRequests(
-                    f"Too many comments. Please wait {wait} {unit} and try again.",
+                    ngettext(
+                        "Too many comments. Please wait %(num)d second and try again.",
+                        "Too many comments. Please wait %(num)d seconds and try again.",
+                        wait,
+                    ),
                     retry_after=wait,
                 )
     except limiter.limiter.storage.base_exceptions:
@@ -147,6 +152,8 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, str]) -> 
         parent_id=form.parent_id.data,
         honeypot=form.homepage.data or "",
         notify=bool(form.notify.data),
+        # The language the reader's mails about this comment will speak.
+        locale=locale_name(),
     )
     allowance = take_comment_allowance()
     try:
