@@ -248,7 +248,7 @@ def test_why_a_comment_was_held_is_told_in_the_moderators_language(
 
 
 def test_a_stored_rules_reason_is_told_in_the_moderators_language(
-    logged_in: Auth, article: Article
+    logged_in: Auth, article: Article, app: Flask
 ) -> None:
     from moderation import comments as domain
     from moderation.spam.checks import check_submission
@@ -262,14 +262,17 @@ def test_a_stored_rules_reason_is_told_in_the_moderators_language(
         "/moderation/settings/rules",
         {"action": "spam", "kind": "domain", "pattern": "spam.example"},
     )
-    verdict = check_submission(
-        name="Reader",
-        email="x@spam.example",
-        website="",
-        body="in the text",
-        honeypot="",
-        rules=current_rules(),
-    )
+    with app.test_request_context("/embed/a-film-review?lang=de"):  # a German reader posts
+        verdict = check_submission(
+            name="Reader",
+            email="x@spam.example",
+            website="",
+            body="in the text",
+            honeypot="",
+            rules=current_rules(),
+        )
+        assert str(verdict.reasons[0]) == "Wort 'in the text' im Feld Text gefunden (Regel #1)"
+    # Stored in English all the same.
     assert verdict.reason == (
         "matched word 'in the text' in the text (rule #1); "
         "matched blocked domain 'spam.example' (rule #2)"
