@@ -16,11 +16,13 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
+from babel import dates as babel_dates
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, g, has_request_context, request
@@ -32,6 +34,7 @@ from flask_babel import (
     format_timedelta,
     get_locale,
     get_translations,
+    to_user_timezone,
 )
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -131,6 +134,18 @@ def exact_time(moment: datetime) -> str:
     return format_datetime(moment, "long")
 
 
+def day(moment: datetime) -> str:
+    """The day in the request's language ("Dec 1, 2026"): what a list of comments shows
+    until its script writes each time the reader's way (``<time datetime>`` holds the
+    exact moment). Many comments share a day, so each is formatted once."""
+    return _formatted_day(to_user_timezone(moment).date(), str(get_locale() or "en"))
+
+
+@lru_cache(maxsize=1024)
+def _formatted_day(when: date, locale: str) -> str:
+    return babel_dates.format_date(when, "medium", locale=locale)
+
+
 class Numbered:
     """A lazy validator message whose numbers are written the reader's way (10,000 in
     English, 10.000 in German): WTForms fills it with ``message % {"max": 10000}``."""
@@ -194,6 +209,7 @@ def init_app(app: Flask) -> None:
     app.after_request(add_vary)
     app.add_template_filter(since, "since")
     app.add_template_filter(exact_time, "exact_time")
+    app.add_template_filter(day, "day")
     app.add_template_global(language_tag, "language_tag")
     app.add_template_global(text_direction, "text_direction")
     app.add_template_global(lang_param, "lang_param")

@@ -54,9 +54,11 @@ def test_identicon_is_a_decorative_inline_svg_that_is_mirrored() -> None:
     svg = str(identicon_svg(EMAIL, "secret"))
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert 'aria-hidden="true"' in svg and "<script" not in svg and "href" not in svg
-    runs = re.findall(r"M(\d) (\d)\.5h(\d)", cells(svg))  # a stroke per run of cells
-    assert runs and "".join(f"M{x} {y}.5h{n}" for x, y, n in runs) == cells(svg)
-    grid = {(int(x) + step, int(y)) for x, y, n in runs for step in range(int(n))}
+    # A stroke per run of cells, half a cell in from the square's edge: M{x}.5 {y + 1}h{n}.
+    runs = re.findall(r"M(\d?)\.5 (\d)h(\d)", cells(svg))
+    assert runs and "".join(f"M{x}.5 {y}h{n}" for x, y, n in runs) == cells(svg)
+    grid = {(int(x or 0) + step, int(y) - 1) for x, y, n in runs for step in range(int(n))}
+    assert all(0 <= x < 5 and 0 <= y < 5 for x, y in grid)
     assert grid == {(4 - x, y) for x, y in grid}  # left and right halves mirror
 
 

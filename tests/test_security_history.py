@@ -520,6 +520,9 @@ PATTERNS: dict[tuple[str, str], Callable[[], re.Pattern[str]]] = {
     ("moderation/spam/learning.py", r"[^\W_]+(?:['’][^\W_]+)*"): _pattern(
         "moderation.spam.learning", "WORD_RE"
     ),
+    ("moderation/spam/learning.py", r"</?[a-zA-Z][^<>]{0,80}>"): _pattern(
+        "moderation.spam.learning", "TAG_RE"
+    ),
     ("moderation/decoding.py", r'"(?:[^"\\]|\\.)*"?'): _pattern(
         "moderation.decoding", "JSON_STRING"
     ),

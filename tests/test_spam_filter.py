@@ -52,6 +52,61 @@ def test_tokens_are_words_pairs_and_link_hosts() -> None:
     assert tokens == list(dict.fromkeys(tokens))  # each once
 
 
+def test_pairs_with_a_word_between_and_the_shape_of_links_are_tokens() -> None:
+    tokens = learning.tokens("check us out: http://x.example/watch?v=123#top and y.com")
+    assert "check _ out" in tokens and "us _ http" in tokens
+    assert {"link:path", "link:query", "link:fragment", "link:digits"} <= set(tokens)
+    assert "links:2" in tokens
+    plain = learning.tokens("see www.x.example/ now")
+    assert "links:1" in plain and not any(t.startswith("link:") for t in plain)
+
+
+def test_markup_and_entities_are_read_as_the_text_they_stand_for() -> None:
+    tokens = learning.tokens("Avicii&#39;s song<br />so good &amp; <b>new</b>")
+    assert tokens == learning.tokens("Avicii's song so good & new")
+    assert "39" not in tokens and "br" not in tokens and "avicii's" in tokens
+
+
+def test_a_word_between_lets_one_pattern_teach_another() -> None:
+    # "check" and "out" alone are as common on both sides; only the pattern says spam.
+    counts = memory(
+        [("check me out", True)] * 3
+        + [("check this song", False), ("out of this world", False)] * 3
+    )
+    tokens = learning.tokens("check us out")
+    score = learning.score(counts, tokens)
+    assert score.tokens[0][0] == "check _ out"
+    without = learning.score(counts, [t for t in tokens if t != "check _ out"])
+    assert score.probability > 0.8 > without.probability
+
+
+def test_the_first_word_weighs_on_its_own() -> None:
+    assert "first:check" in learning.tokens("Check this out") == learning.tokens("Check this out")
+    # "follow" and "now" are as common on both sides; only spam opened with "follow".
+    counts = memory([("follow me now", True)] * 3 + [("now follow the song", False)] * 3)
+    score = learning.score(counts, learning.tokens("follow along"))
+    assert score.probability > 0.8 and score.tokens[0][0] == "first:follow"
+    assert learning.score(counts, learning.tokens("along follow")).probability == 0.5
+
+
+def test_a_link_shape_learned_weighs_on_a_host_never_seen() -> None:
+    counts = memory(
+        [(f"https://a{n}.example/ref?id={n}", True) for n in range(3)]
+        + [("see https://wiki.example/ too", False)] * 3
+    )
+    shaped = learning.score(counts, learning.tokens("https://new.example/ref?id=9"))
+    bare = learning.score(counts, learning.tokens("https://new.example/"))
+    assert shaped.probability > bare.probability
+    assert "link:query" in dict(shaped.tokens)
+
+
+def test_a_count_below_zero_weighs_nothing() -> None:
+    counts = memory([(SPAMMY, True), (HONEST, False)])
+    counts.add(["never-taught"], learning.SPAM, -1)  # taken back under other tokens
+    score = learning.score(counts, ["never-taught"])
+    assert score.probability == 0.5 and score.tokens == ()
+
+
 def test_disguised_letters_invisible_characters_and_exclamations_are_tokens() -> None:
     tokens = learning.tokens("ｖｉｓｉｔ ｗｗｗ.ｃｈｅａｐ.ｅｘａｍｐｌｅ\ufeff no\u200bw!!!")
     assert "visit" in tokens and "now" in tokens
@@ -83,7 +138,7 @@ def test_nothing_to_say_before_both_kinds_of_decision() -> None:
     assert score.probability == 0.5 and not score.known and not score.acts
 
 
-def test_it_acts_only_after_twenty_decisions_of_each_kind(app: Flask) -> None:
+def test_it_acts_only_after_ten_decisions_of_each_kind(app: Flask) -> None:
     from moderation.spam.checks import blocklist_rules, check_submission
 
     def binned(counts: learning.MemoryCounts) -> bool:
@@ -98,11 +153,45 @@ def test_it_acts_only_after_twenty_decisions_of_each_kind(app: Flask) -> None:
             score=score,
         ).spam
 
-    counts = memory([(SPAMMY + f" {n}", True) for n in range(20)] + [(HONEST, False)] * 19)
-    assert learning.score(counts, learning.tokens(SPAMMY)).probability > 0.99
-    assert not binned(counts)  # 19 honest decisions: only a score
+    counts = memory([(SPAMMY + f" {n}", True) for n in range(10)] + [(HONEST, False)] * 9)
+    assert learning.score(counts, learning.tokens(SPAMMY)).probability > 0.995
+    assert not binned(counts)  # 9 honest decisions: only a score
     counts.add(learning.tokens(HONEST), learning.HAM, 1)
     assert binned(counts)
+
+
+def test_it_asks_for_more_certainty_while_it_has_seen_little() -> None:
+    def score(probability: float, each: int) -> learning.Score:
+        return learning.Score(probability, (), each, each)
+
+    assert not score(0.999, 9).exceeds(0.99)  # not enough seen to act at all
+    assert not score(0.993, 10).exceeds(0.99)  # half-way: 0.99 asks for 0.995
+    assert score(0.996, 10).exceeds(0.99)
+    assert not score(0.992, 15).exceeds(0.99) and score(0.992, 20).exceeds(0.99)
+    assert score(0.993, 200).exceeds(0.99) and not score(0.99, 200).exceeds(0.99)
+    assert score(0.85, 20).exceeds(0.8) and not score(0.85, 10).exceeds(0.8)
+
+
+def test_the_settings_page_says_when_the_filter_acts(logged_in: Auth) -> None:
+    counts = learning.DatabaseCounts()
+
+    def sentence() -> str:
+        text = logged_in.client.get("/moderation/settings").text
+        return re.sub(
+            r"\s+", " ", text.split("The learning filter has seen", 1)[1].split("</p>")[0]
+        )
+
+    assert "It acts only after 10 of each" in sentence()
+    for _ in range(10):
+        counts.add(["spammy"], learning.SPAM, 1)
+        counts.add(["honest"], learning.HAM, 1)
+    db.session.commit()
+    assert "asking for more certainty until it has seen 20 of each" in sentence()
+    for _ in range(10):
+        counts.add(["spammy"], learning.SPAM, 1)
+        counts.add(["honest"], learning.HAM, 1)
+    db.session.commit()
+    assert sentence().endswith("It acts on the thresholds below.")
 
 
 def test_why_names_the_tokens_that_weighed_most() -> None:
@@ -111,6 +200,9 @@ def test_why_names_the_tokens_that_weighed_most() -> None:
     assert "subscribe ↑" in why and "stem:" not in why
     why = learning.score(counts, learning.tokens("new subscribers")).why()
     assert why == "subscr… ↑"  # a word never seen, known by its stem
+    counts = memory([("check me out", True)] * 3 + [("a lovely song", False)] * 3)
+    why = learning.score(counts, learning.tokens("check us out")).why()
+    assert why == "check ↑, check … out ↑, out ↑"  # the first word once, as a word
 
 
 def test_every_decision_trains_and_undoing_it_untrains(

@@ -6,7 +6,6 @@ import secrets
 import socket
 
 import click
-from flask_migrate import upgrade
 from sqlalchemy import select
 
 from .. import comments as domain
@@ -76,6 +75,8 @@ def setup_command(demo: bool, host: str, port: int, check_port: bool) -> None:
             f"Port {port} on {host} is already in use: another server is listening there.\n"
             f"Stop it, or choose another port, for example:  PORT={other} make run"
         )
+    from flask_migrate import upgrade  # Alembic: only the commands load it
+
     upgrade()
     password = None
     if demo:

@@ -9,6 +9,7 @@ cannot). Gravatar pictures are used only when the site owner turns ``GRAVATAR`` 
 
 from __future__ import annotations
 
+import colorsys
 import hashlib
 import hmac
 from functools import lru_cache
@@ -41,6 +42,8 @@ def _drawing(digest: bytes) -> str:
             rows[y].update((x, GRID - 1 - x))
     if not any(rows):  # never show an empty square
         rows[GRID // 2].add(GRID // 2)
+    # The grid sits half a cell in from each edge of the 6×6 square: a run of cells in
+    # row y is a stroke one unit wide along y + 1.
     path = []
     for y, cells in enumerate(rows):
         x = 0
@@ -49,15 +52,21 @@ def _drawing(digest: bytes) -> str:
                 start = x
                 while x in cells:
                     x += 1
-                path.append(f"M{start} {y}.5h{x - start}")
+                path.append(f"M{start or ''}.5 {y + 1}h{x - start}")
             x += 1
     return (
-        f'<rect x="-.5" y="-.5" width="6" height="6" fill="hsl({hue} 45% 90%)"/>'
-        f'<path stroke="hsl({hue} 55% 38%)" d="{"".join(path)}"/>'
+        f'<rect width="6" height="6" fill="{_colour(hue, 0.45, 0.90)}"/>'
+        f'<path stroke="{_colour(hue, 0.55, 0.38)}" d="{"".join(path)}"/>'
     )
 
 
-VIEW_BOX = "-.5 -.5 6 6"
+def _colour(hue: int, saturation: float, lightness: float) -> str:
+    """An HSL colour written as ``#rrggbb``, half the bytes of ``hsl(…)``."""
+    red, green, blue = colorsys.hls_to_rgb(hue / 360, lightness, saturation)
+    return "#" + "".join(f"{round(part * 255):02x}" for part in (red, green, blue))
+
+
+VIEW_BOX = "0 0 6 6"
 
 
 # Cached by the keyed digest, never by the email: the same commenter is drawn once.

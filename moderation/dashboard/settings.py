@@ -72,7 +72,12 @@ def _render_settings(
         rules=rules.list_rules(),
         describe=owner.rule_text,
         action_labels=owner.ACTION_LABELS,
-        filter_totals={"spam": spam, "ham": ham, "needed": learning.MIN_DECISIONS},
+        filter_totals={
+            "spam": spam,
+            "ham": ham,
+            "needed": learning.MIN_DECISIONS,
+            "full": learning.FULL_CONFIDENCE,
+        },
     )
     return html, status
 

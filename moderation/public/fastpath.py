@@ -97,7 +97,10 @@ class VersionReader:
             # this one too.
             return self._instrumented(article_id)
         params: Any = (article_id,) if self.positional else {"article_id": article_id}
-        connection = self._connection()
+        try:
+            connection = self._connection()
+        except self.dbapi_error as exc:  # no connection: the server is down or refuses
+            raise DBAPIError.instance(None, None, exc, self.dbapi_error) from exc
         try:
             cursor = connection.cursor()
             try:

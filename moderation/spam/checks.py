@@ -177,13 +177,13 @@ def check_submission(
         verdict.reasons.append(match.reason)
         verdict.codes.append(match.code)
         verdict.spam = verdict.spam or match.action == RuleAction.SPAM
-    if score is not None and score.acts:
+    if score is not None:
         said = FILTER(percent=f"{score.probability:.1%}")
-        if score.probability > ruleset.spam_threshold:
+        if score.exceeds(ruleset.spam_threshold):
             verdict.spam = True
             verdict.reasons.append(said)
             verdict.codes.append("filter-spam")
-        elif score.probability > ruleset.hold_threshold:
+        elif score.exceeds(ruleset.hold_threshold):
             verdict.reasons.append(said)
             verdict.codes.append("filter-hold")
     return verdict

@@ -117,8 +117,8 @@ def replay(
         if n >= warm_up:
             score = learning.score(counts, tokens)
             acts = score.acts
-            binned = acts and score.probability > spam_threshold
-            held = acts and not binned and score.probability > hold_threshold
+            binned = score.exceeds(spam_threshold)
+            held = not binned and score.exceeds(hold_threshold)
             result.scored += 1
             if comment.spam:
                 result.spam += 1

@@ -13,6 +13,7 @@ for replaying a labelled file (``spam evaluate``, the bench).
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import unicodedata
@@ -32,8 +33,11 @@ SPAM = "spam"
 HAM = "ham"
 LABELS = (SPAM, HAM)
 # The filter acts (holds or bins) only once it has seen this many decisions of each kind;
-# before that, its score is only shown.
-MIN_DECISIONS = 20
+# before that, its score is only shown. Until it has seen FULL_CONFIDENCE of each it
+# demands more certainty than the owner's thresholds: the margin a threshold leaves
+# below 1 shrinks in proportion, so with 10 of each a threshold of 0.99 asks for 0.995.
+MIN_DECISIONS = 10
+FULL_CONFIDENCE = 20
 TOKEN_MAX = 64
 TOKENS_PER_COMMENT = 400
 # Robinson's constants: how much a rare token leans to the middle (his own 1, rather than
@@ -42,7 +46,9 @@ TOKENS_PER_COMMENT = 400
 STRENGTH = 1.0
 NEUTRAL = 0.5
 MIN_DEVIATION = 0.1
-MAX_DISCRIMINATORS = 150
+# Only the strongest tokens are combined (Graham's 15, rather than SpamBayes' 150): a long
+# honest comment is not pushed to an extreme by many weakly spammy words together.
+MAX_DISCRIMINATORS = 15
 WHY_TOKENS = 5
 
 # A long word also counts by its first letters, a crude stem that lets "subscribed" and
@@ -54,6 +60,8 @@ LINK_TLDS = frozenset(
     "com net org info biz ly co tk ru de me tv us io xyz top be gl gg to cc ws".split()
 )
 PUNCTUATION = "()[]{}<>\"'.,;:!?*"
+# Markup in a text (a pasted "<br />", "<a href=...>") is not words: read as a space.
+TAG_RE = re.compile(r"</?[a-zA-Z][^<>]{0,80}>")
 
 
 def link_host(chunk: str) -> str | None:
@@ -78,22 +86,43 @@ def link_host(chunk: str) -> str | None:
     return host
 
 
+def link_marks(chunk: str, host: str) -> list[str]:
+    """The shape of a link (``chunk``, no spaces, lower case, to ``host``): whether it goes
+    past the host to a path, a query or a fragment, and whether those carry digits (an id,
+    a referral code). The filter learns what each shape means, as any other token."""
+    rest = chunk.strip(PUNCTUATION).partition(host)[2]
+    marks = []
+    if rest.strip("/" + PUNCTUATION):
+        marks.append("link:path")
+    if "?" in rest:
+        marks.append("link:query")
+    if "#" in rest:
+        marks.append("link:fragment")
+    if any(c.isdigit() for c in rest):
+        marks.append("link:digits")
+    return marks
+
+
 # --- tokens -----------------------------------------------------------------------------
 
 
 def tokens(body: str, website: str = "") -> list[str]:
-    """The features of a comment: its words, their stems, pairs of words, the hosts its
-    links (and their top-level domains) and website point to, and a few marks (links,
-    shouting, runs of "!", invisible characters). Each once, in order. Letters disguised
-    as others (full-width "ｗｗｗ.ｅｘａｍｐｌｅ.ｃｏｍ", ligatures) count as the plain
-    letters they stand for."""
+    """The features of a comment: its words (and which comes first), their stems, pairs of
+    words side by side and with one word between ("check … out"), the hosts its links
+    (and their top-level domains) and website point to, the links' shapes and number, and
+    a few marks (links, shouting, runs of "!", invisible characters). Each once, in order.
+    Letters disguised as others (full-width "ｗｗｗ.ｅｘａｍｐｌｅ.ｃｏｍ", ligatures, HTML
+    entities such as "&#39;") count as the plain letters they stand for; markup tags as
+    spaces."""
     found: dict[str, None] = {}
     # Invisible characters (zero-width spaces, byte-order marks) are noted, then dropped,
     # so that "vi\u200bsit" is still "visit".
+    body = TAG_RE.sub(" ", html.unescape(body))
     visible = "".join(c for c in body if unicodedata.category(c) != "Cf")
     invisible = len(visible) != len(body)
     body = unicodedata.normalize("NFKC", visible)
     lowered = body.lower()
+    links = 0
     for chunk in lowered.split():
         host = link_host(chunk)
         if host is None:
@@ -101,20 +130,17 @@ def tokens(body: str, website: str = "") -> list[str]:
         bare = not any(mark in chunk for mark in ("http://", "https://", "www."))
         if bare and host.rpartition(".")[2] not in LINK_TLDS:
             continue  # "e.g." or "end.Next": not a link
+        links += 1
         found["has:link"] = None
         found["url:" + host] = None
         found["tld:" + host.rpartition(".")[2]] = None  # a host never seen, on a known TLD
+        for mark in link_marks(chunk, host):
+            found[mark] = None
+    if links:
+        found[f"links:{min(links, 3)}"] = None  # one, two, three or more
     host = urlsplit(website.strip().lower()).hostname if website.strip() else None
     if host:
         found["site:" + host.removeprefix("www.")] = None
-    words = [w for w in WORD_RE.findall(lowered) if 1 < len(w) <= 30]
-    for word in words:
-        found[word] = None
-    for first, second in zip(words, words[1:], strict=False):
-        found[f"{first} {second}"] = None
-    for word in words:
-        if len(word) > STEM:
-            found["stem:" + word[:STEM]] = None
     letters = [c for c in body if c.isalpha()]
     if len(letters) > 10 and sum(c.isupper() for c in letters) / len(letters) > 0.5:
         found["has:shouting"] = None
@@ -122,6 +148,21 @@ def tokens(body: str, website: str = "") -> list[str]:
         found["has:exclamations"] = None
     if invisible:
         found["has:invisible"] = None
+    words = [w for w in WORD_RE.findall(lowered) if 1 < len(w) <= 30]
+    if words:
+        # How a comment opens says much of a short one ("Subscribe…", "Follow me…").
+        found["first:" + words[0]] = None
+    for word in words:
+        found[word] = None
+    for first, second in zip(words, words[1:], strict=False):
+        found[f"{first} {second}"] = None
+    for word in words:
+        if len(word) > STEM:
+            found["stem:" + word[:STEM]] = None
+    # Pairs with a word between ("check me out" and "check us out" share "check _ out"),
+    # last: the first to go from a text too long to count whole.
+    for first, third in zip(words, words[2:], strict=False):
+        found[f"{first} _ {third}"] = None
     return [t[:TOKEN_MAX] for t in found][:TOKENS_PER_COMMENT]
 
 
@@ -243,17 +284,30 @@ class Score:
         """Seen enough decisions of each kind to hold or bin on its own."""
         return min(self.spam_decisions, self.ham_decisions) >= MIN_DECISIONS
 
+    @property
+    def confidence(self) -> float:
+        """How far the filter trusts itself, from 0 to 1 (once it has seen
+        ``FULL_CONFIDENCE`` decisions of each kind)."""
+        return min(1.0, min(self.spam_decisions, self.ham_decisions) / FULL_CONFIDENCE)
+
+    def exceeds(self, threshold: float) -> bool:
+        """The filter acts on this threshold: it has seen enough, and the probability is
+        above it, by more while it has seen fewer than ``FULL_CONFIDENCE`` of each."""
+        return self.acts and self.probability > 1.0 - (1.0 - threshold) * self.confidence
+
     def why(self) -> str:
         """``"check out ↑spam, love ↓spam"``: what pushed the score, for the queue."""
         words = [t for t, _ in self.tokens if not t.startswith("stem:")]
-        parts = []
+        parts: dict[str, None] = {}
         for token, p in self.tokens:
             if token.startswith("stem:"):
                 stem = token.removeprefix("stem:")
                 if any(word.startswith(stem) for word in words):
                     continue  # the word itself says it
                 token = stem + "…"
-            parts.append(f"{token} {'↑' if p > 0.5 else '↓'}")
+            # The opening word is shown as the word; a pair with a word between as "a … b".
+            token = token.removeprefix("first:").replace(" _ ", " … ")
+            parts[f"{token} {'↑' if p > 0.5 else '↓'}"] = None
             if len(parts) == WHY_TOKENS:
                 break
         return ", ".join(parts)[:300]
@@ -271,8 +325,11 @@ def _chi2q(x2: float, freedom: int) -> float:
 
 def token_probability(spam: int, ham: int, spam_total: int, ham_total: int) -> float:
     """Robinson's f(w): the token's spam ratio, pulled towards 0.5 while it is rare."""
-    spam_ratio = spam / spam_total if spam_total else 0.0
-    ham_ratio = ham / ham_total if ham_total else 0.0
+    # Counts below zero (a lesson taken back under tokens it was not taught with, before a
+    # retrain) count as none.
+    spam, ham = max(spam, 0), max(ham, 0)
+    spam_ratio = spam / spam_total if spam_total > 0 else 0.0
+    ham_ratio = ham / ham_total if ham_total > 0 else 0.0
     p = spam_ratio / (spam_ratio + ham_ratio) if spam_ratio + ham_ratio else NEUTRAL
     n = spam + ham
     return (STRENGTH * NEUTRAL + n * p) / (STRENGTH + n)
