@@ -56,7 +56,7 @@ class DeferredMigrate:
 
     def init_app(self, app: Flask, db: Any, directory: str) -> None:
         app.extensions["migrate"] = _Unbound(app, db, directory, self.options)
-        app.cli.add_command(_MigrationCommands("db", help="Perform database migrations."))
+        app.cli.add_command(_MigrationCommands("db", help="Perform database migrations"))
 
 
 class _Unbound:

@@ -233,9 +233,8 @@ def test_why_a_comment_was_held_is_told_in_the_moderators_language(
         honeypot="",
         blocklist=["casino"],
     )
-    # The service's own reasons are stored in English and told in the reader's
-    # language; the owner's rules quote the owner's words (their labels await
-    # translation, see test_i18n_catalogs.AWAITING_TRANSLATION).
+    # Every reason is stored in English and told in the reader's language; a rule's
+    # quotes the owner's words as they are.
     assert verdict.reason == "4 links in the text; matched word 'casino' in the text"
     submission = domain.Submission(
         name="Reader", email="reader@example.org", website="", body="casino", parent_id=None
@@ -243,8 +242,86 @@ def test_why_a_comment_was_held_is_told_in_the_moderators_language(
     domain.submit_comment(article, submission, held_reason=verdict.reason + "; imported note")
     db.session.commit()
     page = logged_in.client.get("/moderation/", headers={"Accept-Language": "de"})
-    assert "4 Links im Text; matched word &#39;casino&#39; in the text; imported note" in (
-        page.text
+    assert (
+        "4 Links im Text; Wort &#39;casino&#39; im Feld Text gefunden; imported note" in page.text
+    )
+
+
+def test_a_stored_rules_reason_is_told_in_the_moderators_language(
+    logged_in: Auth, article: Article, app: Flask
+) -> None:
+    from moderation import comments as domain
+    from moderation.spam.checks import check_submission
+    from moderation.spam.rules import current_rules
+
+    logged_in.post(
+        "/moderation/settings/rules",
+        {"action": "hold", "kind": "word", "pattern": "in the text", "look_in": ["body"]},
+    )
+    logged_in.post(
+        "/moderation/settings/rules",
+        {"action": "spam", "kind": "domain", "pattern": "spam.example"},
+    )
+    with app.test_request_context("/embed/a-film-review?lang=de"):  # a German reader posts
+        verdict = check_submission(
+            name="Reader",
+            email="x@spam.example",
+            website="",
+            body="in the text",
+            honeypot="",
+            rules=current_rules(),
+        )
+        assert str(verdict.reasons[0]) == "Wort 'in the text' im Feld Text gefunden (Regel #1)"
+    # Stored in English all the same.
+    assert verdict.reason == (
+        "matched word 'in the text' in the text (rule #1); "
+        "matched blocked domain 'spam.example' (rule #2)"
+    )
+    comment = domain.submit_comment(
+        article,
+        domain.Submission(
+            name="Reader", email="x@spam.example", website="", body="in the text", parent_id=None
+        ),
+        held_reason=verdict.reason,
+    )
+    db.session.commit()
+    logged_in.post("/moderation/language", {"locale": "fr"})
+    page = logged_in.client.get(f"/moderation/comments/{comment.id}")
+    assert (
+        "mot &#39;in the text&#39; trouvé dans le champ texte (règle #1); "
+        "domaine bloqué &#39;spam.example&#39; trouvé (règle #2)"
+    ) in page.text
+
+
+def test_the_owners_pages_speak_the_moderators_language(logged_in: Auth) -> None:
+    logged_in.post("/moderation/language", {"locale": "de"})
+    logged_in.post(
+        "/moderation/settings/rules",
+        {"action": "spam", "kind": "word", "pattern": "casino", "look_in": ["name", "body"]},
+    )
+    settings = logged_in.client.get("/moderation/settings")
+    assert "Regel #1 hinzugefügt: Spam Wort &#39;casino&#39; in Name, Text." in settings.text
+    assert '<h2 id="rules-title">Spam-Regeln</h2>' in settings.text
+    assert "Einstellungen speichern" in settings.text and "Save the settings" not in settings.text
+    refused = logged_in.post(
+        "/moderation/settings/rules",
+        {"action": "hold", "kind": "regex", "pattern": "(a+)+$", "look_in": ["body"]},
+    )
+    assert refused.status_code == 400 and "schreib ihn einfacher" in refused.text
+
+    logged_in.post("/moderation/language", {"locale": "ar"})
+    moderators = logged_in.client.get("/moderation/settings/moderators")
+    assert "دعوة شخص" in moderators.text and "آخر دخول" in moderators.text
+    assert ">المالك</option>" in moderators.text
+
+    logged_in.post("/moderation/language", {"locale": "ja"})
+    outbox = logged_in.client.get("/moderation/outbox")
+    assert "送信待ちのものはありません。" in outbox.text
+    account = logged_in.client.get("/moderation/account")
+    assert "サイトの返信の署名" in account.text
+    data = logged_in.client.get("/moderation/data")
+    assert "すべてダウンロード(JSON)" in data.text and "<code>docs/export-schema.json</code>" in (
+        data.text
     )
 
 

@@ -166,7 +166,7 @@ def test_the_dashboard_exports_and_erases_one_person(
         {"email": "bo@example.org", "action": "delete"},
         follow_redirects=True,
     )
-    assert "deleted: 1 comments" in deleted.text
+    assert "deleted: 1 comment." in deleted.text
     nothing = logged_in.post(
         "/moderation/data/person", {"email": "bo@example.org", "action": "delete"},
         follow_redirects=True,

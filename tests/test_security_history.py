@@ -556,7 +556,20 @@ PATTERNS: dict[tuple[str, str], Callable[[], re.Pattern[str]]] = {
         "moderation/notify/links.py",
         r"""(/moderation/email/|/moderation/invitation/|/notify/(?:confirm|unsubscribe)/)[^/?#\s\"']+""",
     ): _pattern("moderation.notify.links", "LINK_PATHS"),
+    ("moderation/spam/checks.py", r"%\((\w+)\)([sd])"): _pattern(
+        "moderation.spam.checks", "_PLACEHOLDER"
+    ),
+    # A stored reason read back, one pattern per reason; the word rule's has the most parts.
+    ("moderation/spam/checks.py", "pattern + re.escape(message[at:])"): lambda: _reason_pattern(
+        "matched word %(pattern)s in the %(field)s (rule #%(id)d)"
+    ),
 }
+
+
+def _reason_pattern(message: str) -> re.Pattern[str]:
+    from moderation.spam.checks import reason_pattern
+
+    return reason_pattern(message)[0]
 
 
 def test_every_pattern_is_listed() -> None:

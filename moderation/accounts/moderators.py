@@ -108,12 +108,22 @@ def _other_active_owners(moderator: Moderator) -> int:
     return sum(1 for moderator_id in rows if moderator_id != moderator.id)
 
 
+# Why the last active owner stays one, by what was asked.
+LAST_OWNER = {
+    "disabled": _(
+        "%(email)s is the last active owner and cannot be disabled: make another moderator "
+        "an owner first."
+    ),
+    "made a moderator": _(
+        "%(email)s is the last active owner and cannot be made a moderator: make another "
+        "moderator an owner first."
+    ),
+}
+
+
 def _keep_an_owner(moderator: Moderator, what: str) -> None:
     if moderator.is_owner and moderator.active and _other_active_owners(moderator) == 0:
-        raise DomainError(
-            f"{moderator.email} is the last active owner and cannot be {what}: make "
-            "another moderator an owner first."
-        )
+        raise DomainError(LAST_OWNER[what](email=moderator.email))
 
 
 def set_moderator_active(email: str, active: bool) -> Moderator:
@@ -157,10 +167,11 @@ def set_display_name(moderator: Moderator, name: str) -> Moderator:
     name = " ".join(name.split())
     if len(name) > DISPLAY_NAME_MAX:
         raise DomainError(
-            f"Keep the name under {DISPLAY_NAME_MAX} characters.", field="display_name"
+            _("Keep the name under %(max)d characters.", max=DISPLAY_NAME_MAX),
+            field="display_name",
         )
     if control_characters(name) or has_bidi_controls(name):
-        raise DomainError("The name has characters that cannot be shown.", field="display_name")
+        raise DomainError(_("The name has characters that cannot be shown."), field="display_name")
     moderator.display_name = name
     db.session.flush()
     return moderator

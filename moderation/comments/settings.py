@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..accounts import moderators
 from ..accounts.models import Moderator, Role
 from ..core.exceptions import DomainError
-from ..core.i18n import _
+from ..core.i18n import Text, _, english
 from ..core.text import email_problem, normalize_email
 from ..notify import links
 from ..notify.outbox import MODERATOR, enqueue_mail
@@ -21,6 +21,16 @@ from ..spam import rules
 from ..spam.models import RuleAction, RuleKind, SpamRule
 from .audit import record
 
+# What a rule matches, as the settings page says it.
+RULE_TEXTS = {
+    RuleKind.WORD: _("word %(pattern)s in %(fields)s"),
+    RuleKind.REGEX: _("pattern %(pattern)s in %(fields)s"),
+    RuleKind.EMAIL: _("address %(pattern)s"),
+    RuleKind.DOMAIN: _("domain %(pattern)s"),
+    RuleKind.NETWORK: _("IP range %(pattern)s"),
+}
+ACTION_LABELS = {RuleAction.SPAM: _("spam"), RuleAction.HOLD: _("hold")}
+# As the audit log names them (in English, like the rest of the log).
 KIND_LABELS = {
     RuleKind.WORD: "word",
     RuleKind.REGEX: "pattern",
@@ -30,17 +40,32 @@ KIND_LABELS = {
 }
 
 
+class _Places:
+    """The fields a rule looks in, named in the language the rule is shown in."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = names
+
+    def __str__(self) -> str:
+        return ", ".join(str(rules.FIELDS[name]) for name in self.names)
+
+
+def rule_text(rule: SpamRule) -> Text:
+    """``word 'casino' in name, text``: what a rule matches, in the reader's language."""
+    return RULE_TEXTS[rule.kind](pattern=repr(rule.pattern), fields=_Places(rule.fields.split()))
+
+
 def describe_rule(rule: SpamRule) -> str:
-    """``spam word 'casino' in name, text`` — the rule as the log and the page say it."""
+    """``spam word 'casino' in name, text``: the rule as the audit log says it."""
     where = ""
     if rule.fields:
-        where = " in " + ", ".join(rules.FIELDS[name] for name in rule.fields.split())
+        where = " in " + ", ".join(english(rules.FIELDS[name]) for name in rule.fields.split())
     return f"{rule.action.value} {KIND_LABELS[rule.kind]} {rule.pattern!r}{where}"
 
 
 def require_owner(moderator: Moderator) -> None:
     if not moderator.is_owner or not moderator.active:
-        raise DomainError("Only an owner can change the settings and the moderators.")
+        raise DomainError(_("Only an owner can change the settings and the moderators."))
 
 
 def add_rule(
@@ -124,7 +149,9 @@ def invite(owner: Moderator, email: str, role: Role, *, secret_key: str) -> str:
     if problem:
         raise DomainError(problem, field="email")
     if moderators.find_moderator(address) is not None:
-        raise DomainError(f"There is already a moderator {address}.", field="email")
+        raise DomainError(
+            _("There is already a moderator %(email)s.", email=address), field="email"
+        )
     token = links.sign(
         secret_key, links.INVITATION, {"email": address, "role": role.value, "by": owner.id}
     )
@@ -155,10 +182,10 @@ class Invitation:
 def read_invitation(token: str, *, secret_key: str) -> Invitation:
     """What a link invites to, or a DomainError: forged, expired, or used already."""
     try:
-        payload, _ = links.verify(secret_key, links.INVITATION, token, INVITATION_MAX_AGE)
+        payload, _issued = links.verify(secret_key, links.INVITATION, token, INVITATION_MAX_AGE)
     except links.LinkError as exc:
         raise DomainError(
-            "This invitation link has expired: ask an owner for a new one."
+            _("This invitation link has expired: ask an owner for a new one.")
             if exc.expired
             else exc.message
         ) from exc
@@ -169,9 +196,9 @@ def read_invitation(token: str, *, secret_key: str) -> Invitation:
             invited_by=int(payload["by"]) if payload.get("by") is not None else None,
         )
     except (KeyError, ValueError, TypeError):
-        raise DomainError("This link is not valid: it may be incomplete or altered.") from None
+        raise DomainError(_("This link is not valid: it may be incomplete or altered.")) from None
     if moderators.find_moderator(invitation.email) is not None:
-        raise DomainError("This invitation was used already: log in instead.")
+        raise DomainError(_("This invitation was used already: log in instead."))
     return invitation
 
 

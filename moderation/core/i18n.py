@@ -74,7 +74,14 @@ class Text:
             template = catalog.gettext(self.singular)
         else:
             template = catalog.ngettext(self.singular, self.plural, int(self.params["num"]))
-        return template % self.params if self.params else template
+        if not self.params:
+            return template
+        # A text among the values (a field's name) speaks the same language.
+        values = {
+            name: value.translated(catalog) if isinstance(value, Text) else value
+            for name, value in self.params.items()
+        }
+        return template % values
 
     @property
     def english(self) -> str:

@@ -9,6 +9,8 @@ import json
 
 from flask import Response, abort, flash, redirect, render_template, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import comments as domain
 from ..core.database import utcnow
@@ -19,6 +21,16 @@ from . import bp
 from .forms import ActionForm, PersonForm
 from .responses import me
 from .settings import owner_required
+
+
+def _counted(name: str, count: int) -> str:
+    """How many rows of one kind an erasure touched, in the moderator's words (another
+    area's kind by its name)."""
+    if name == "comments":
+        return ngettext("%(num)d comment", "%(num)d comments", count)
+    if name == "email_address":
+        return ngettext("%(num)d email record", "%(num)d email records", count)
+    return f"{count} {name}"
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -36,7 +48,7 @@ def data_view() -> ResponseReturnValue:
 def data_export() -> ResponseReturnValue:
     """Everything, as the `export` command writes it, streamed as it is read."""
     if not ActionForm().validate_on_submit():
-        abort(400, "The form is out of date; reload the page.")
+        abort(400, _("This form is out of date; reload the page."))
     domain.record(None, me(), "export", detail="everything, from the dashboard")
     db.session.commit()
     name = f"comments-export-{utcnow():%Y-%m-%d}.json"
@@ -60,10 +72,12 @@ def data_person() -> ResponseReturnValue:
         return Response(document, mimetype="application/json", headers=_attachment("person.json"))
     erased = erase_person(email, delete_them=form.action.data == "delete", moderator=me())
     db.session.commit()
-    done = "deleted" if erased.deleted else "anonymised"
     if erased.counts:
-        counts = ", ".join(f"{count} {name}" for name, count in erased.counts.items())
-        flash(f"That person's data is {done}: {counts}.", "success")
+        counts = ", ".join(_counted(name, count) for name, count in erased.counts.items())
+        if erased.deleted:
+            flash(_("That person's data is deleted: %(counts)s.", counts=counts), "success")
+        else:
+            flash(_("That person's data is anonymised: %(counts)s.", counts=counts), "success")
     else:
-        flash("Nothing was stored about that address.", "success")
+        flash(_("Nothing was stored about that address."), "success")
     return redirect(url_for(".data_view"), code=303)

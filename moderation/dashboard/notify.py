@@ -7,6 +7,7 @@ import logging
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import comments as domain
@@ -43,11 +44,11 @@ def _refusal(exc: LinkError | domain.DomainError) -> Response:
         status = 410
     else:
         status = status_for(exc)
-    message = exc.message
+    message = str(exc.message)
     if status == 410 or status == 409:
-        message += "\n\nOpen the comment in the dashboard to see it as it is now."
-    links = [(url_for("dashboard.queue_view"), "Open the dashboard")]
-    return _link_page(status, title="This link cannot act", message=message, links=links)
+        message += "\n\n" + _("Open the comment in the dashboard to see it as it is now.")
+    links = [(url_for("dashboard.queue_view"), _("Open the dashboard"))]
+    return _link_page(status, title=_("This link cannot act"), message=message, links=links)
 
 
 def _labels(action: str, comment_id: int = 0) -> tuple[str, str]:
@@ -62,15 +63,19 @@ def email_action(token: str) -> ResponseReturnValue:
         action = domain.read_email_action(token)
     except (LinkError, domain.DomainError) as exc:
         return _refusal(exc)
-    label, _ = _labels(action.link.action)
+    label, _done = _labels(action.link.action)
     comment = action.comment
     return _link_page(
         comment=comment,
-        title=f"{label}: comment #{comment.id}?",
-        message=f"You are about to act as {action.moderator.email}. The log will say it was "
-        "done by email link.",
-        button=f"{label} comment #{comment.id}",
-        links=[(url_for("dashboard.comment_view", comment_id=comment.id), "Open in the dashboard")],
+        title=_("%(action)s: comment #%(id)s?", action=label, id=comment.id),
+        message=_(
+            "You are about to act as %(email)s. The log will say it was done by email link.",
+            email=action.moderator.email,
+        ),
+        button=_("%(action)s comment #%(id)s", action=label, id=comment.id),
+        links=[
+            (url_for("dashboard.comment_view", comment_id=comment.id), _("Open in the dashboard"))
+        ],
     )
 
 
@@ -85,14 +90,14 @@ def email_action_post(token: str) -> ResponseReturnValue:
         return _refusal(exc)
     db.session.commit()
     comment = action.comment
-    _, done = _labels(action.link.action, comment.id)
+    _label, done = _labels(action.link.action, comment.id)
     return _link_page(
         comment=comment,
-        title=done.rstrip("."),
-        message="Done. The log records it as done by you, by email link.",
+        title=done.rstrip(".。"),
+        message=_("Done. The log records it as done by you, by email link."),
         links=[
-            (url_for("dashboard.comment_view", comment_id=comment.id), "Open in the dashboard"),
-            (url_for("dashboard.queue_view"), "The queue"),
+            (url_for("dashboard.comment_view", comment_id=comment.id), _("Open in the dashboard")),
+            (url_for("dashboard.queue_view"), _("The queue")),
         ],
     )
 
@@ -113,7 +118,7 @@ PAGE_SIZE = 50
 def outbox_view() -> ResponseReturnValue:
     tab = request.args.get("show", "waiting")
     if tab not in OUTBOX_TABS:
-        abort(404, "Show waiting, failed or sent messages.")
+        abort(404, _("Show waiting, failed or sent messages."))
     counts = outbox.state_counts()
     tab_counts = {name: sum(counts[s] for s in states) for name, states in OUTBOX_TABS.items()}
     items = outbox.messages(OUTBOX_TABS[tab], limit=PAGE_SIZE)
@@ -133,15 +138,15 @@ def outbox_view() -> ResponseReturnValue:
 def outbox_send_again(message_id: int) -> ResponseReturnValue:
     form = ActionForm()
     if not form.validate_on_submit():
-        abort(400, "The form could not be read; reload the page.")
+        abort(400, _("The form could not be read; reload the page."))
     message = outbox.send_again(message_id)
     if message is None:
         db.session.rollback()
-        flash(f"Message #{message_id} is not failed: nothing to send again.", "error")
+        flash(_("Message #%(id)s is not failed: nothing to send again.", id=message_id), "error")
     else:
         db.session.commit()
         log.info("Outbox #%d put back in line by moderator #%d", message_id, me().id)
-        flash(f"Message #{message_id} will be sent again in a moment.", "success")
+        flash(_("Message #%(id)s will be sent again in a moment.", id=message_id), "success")
     return redirect(url_for(".outbox_view", show="failed"), code=303)
 
 
@@ -164,7 +169,7 @@ def notifications_view() -> ResponseReturnValue:
             flash(str(exc.message), "error")
             return redirect(url_for(".notifications_view"), code=303)
         db.session.commit()
-        flash("Your notifications are saved.", "success")
+        flash(_("Your notifications are saved."), "success")
         return redirect(url_for(".notifications_view"), code=303)
     status = 400 if form.errors else 200
     return (

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from ..accounts.models import Moderator, Role
@@ -20,6 +21,7 @@ from ..spam import learning, rules
 from ..spam.models import ReturningAuthors, RuleAction, RuleKind, SpamRule
 from . import bp, queries
 from .forms import (
+    ROLE_NAMES,
     AcceptInvitationForm,
     ActionForm,
     DisplayNameForm,
@@ -38,7 +40,7 @@ def owner_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., An
     @login_required
     def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         if not me().is_owner:
-            abort(403, "Only an owner can see and change the settings and the data.")
+            abort(403, _("Only an owner can see and change the settings and the data."))
         # The settings as first made: MODERATION_BLOCKLIST's words become hold rules.
         rules.settings_row(current_app.config["BLOCKLIST"])
         return view(*args, **kwargs)
@@ -68,7 +70,8 @@ def _render_settings(
         rule_form=rule_form or RuleForm(formdata=None),
         settings_form=settings_form or _settings_form(),
         rules=rules.list_rules(),
-        describe=owner.describe_rule,
+        describe=owner.rule_text,
+        action_labels=owner.ACTION_LABELS,
         filter_totals={
             "spam": spam,
             "ham": ham,
@@ -91,7 +94,7 @@ def rule_add() -> ResponseReturnValue:
     form = RuleForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
-            abort(400, "This form is out of date; reload the page.")
+            abort(400, _("This form is out of date; reload the page."))
         return _render_settings(rule_form=form, status=400)
     try:
         rule = owner.add_rule(
@@ -109,7 +112,15 @@ def rule_add() -> ResponseReturnValue:
         target.errors = [*target.errors, exc.message]
         return _render_settings(rule_form=form, status=400)
     db.session.commit()
-    flash(f"Rule #{rule.id} added: {owner.describe_rule(rule)}.", "success")
+    flash(
+        _(
+            "Rule #%(id)s added: %(action)s %(rule)s.",
+            id=rule.id,
+            action=owner.ACTION_LABELS[rule.action],
+            rule=owner.rule_text(rule),
+        ),
+        "success",
+    )
     return redirect(url_for(".settings_view"), code=303)
 
 
@@ -117,13 +128,13 @@ def rule_add() -> ResponseReturnValue:
 @owner_required
 def rule_delete(rule_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
-        abort(400, "This form is out of date; reload the page.")
+        abort(400, _("This form is out of date; reload the page."))
     rule = db.session.get(SpamRule, rule_id) if is_id(rule_id) else None
     if rule is None:
-        abort(404, f"There is no rule #{rule_id}.")
+        abort(404, _("There is no rule #%(id)s.", id=rule_id))
     owner.remove_rule(me(), rule)
     db.session.commit()
-    flash(f"Rule #{rule_id} removed.", "success")
+    flash(_("Rule #%(id)s removed.", id=rule_id), "success")
     return redirect(url_for(".settings_view"), code=303)
 
 
@@ -133,7 +144,7 @@ def settings_save() -> ResponseReturnValue:
     form = _settings_form(request.form)
     if not form.validate_on_submit():
         if form.csrf_token.errors:
-            abort(400, "This form is out of date; reload the page.")
+            abort(400, _("This form is out of date; reload the page."))
         return _render_settings(settings_form=form, status=400)
     try:
         changes = owner.save_settings(
@@ -151,7 +162,7 @@ def settings_save() -> ResponseReturnValue:
         target.errors = [*target.errors, exc.message]
         return _render_settings(settings_form=form, status=400)
     db.session.commit()
-    flash("Settings saved." if changes else "Nothing changed.", "success")
+    flash(_("Settings saved.") if changes else _("Nothing changed."), "success")
     return redirect(url_for(".settings_view"), code=303)
 
 
@@ -161,7 +172,7 @@ def settings_save() -> ResponseReturnValue:
 def _moderator_or_404(moderator_id: int) -> Moderator:
     found = db.session.get(Moderator, moderator_id) if is_id(moderator_id) else None
     if found is None:
-        abort(404, f"There is no moderator #{moderator_id}.")
+        abort(404, _("There is no moderator #%(id)s.", id=moderator_id))
     return found
 
 
@@ -169,7 +180,7 @@ def _render_moderators(form: InviteForm | None = None, status: int = 200) -> Res
     html = render_template(
         "dashboard/moderators.html",
         moderators=queries.moderators(),
-        roles=list(Role),
+        roles=ROLE_NAMES,
         invite_form=form or InviteForm(formdata=None),
     )
     return html, status
@@ -187,7 +198,7 @@ def moderator_invite() -> ResponseReturnValue:
     form = InviteForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
-            abort(400, "This form is out of date; reload the page.")
+            abort(400, _("This form is out of date; reload the page."))
         return _render_moderators(form, 400)
     try:
         address = owner.invite(
@@ -201,7 +212,7 @@ def moderator_invite() -> ResponseReturnValue:
         form.email.errors = [*form.email.errors, exc.message]
         return _render_moderators(form, 400)
     db.session.commit()
-    flash(f"An invitation is on its way to {address}.", "success")
+    flash(_("An invitation is on its way to %(email)s.", email=address), "success")
     return redirect(url_for(".moderators_view"), code=303)
 
 
@@ -224,7 +235,7 @@ def invitation_view(token: str) -> ResponseReturnValue:
             status = 400
         else:
             db.session.commit()
-            flash("Your account is ready: log in with your address and new password.", "success")
+            flash(_("Your account is ready: log in with your address and new password."), "success")
             return redirect(url_for(".login"), code=303)
     elif request.method == "POST":
         status = 400
@@ -238,7 +249,7 @@ def moderator_role(moderator_id: int) -> ResponseReturnValue:
     moderator = _moderator_or_404(moderator_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        abort(400, "Choose a role.")
+        abort(400, _("Choose a role."))
     try:
         owner.change_role(me(), moderator, Role(form.role.data))
     except DomainError as exc:
@@ -246,7 +257,12 @@ def moderator_role(moderator_id: int) -> ResponseReturnValue:
         flash(str(exc.message), "error")
         return redirect(url_for(".moderators_view"), code=303)
     db.session.commit()
-    flash(f"{moderator.email} is now {moderator.role.value}.", "success")
+    now = (
+        _("%(email)s is now an owner.", email=moderator.email)
+        if moderator.is_owner
+        else _("%(email)s is now a moderator.", email=moderator.email)
+    )
+    flash(now, "success")
     return redirect(url_for(".moderators_view"), code=303)
 
 
@@ -255,7 +271,7 @@ def moderator_role(moderator_id: int) -> ResponseReturnValue:
 def moderator_active(moderator_id: int, action: str) -> ResponseReturnValue:
     moderator = _moderator_or_404(moderator_id)
     if not ActionForm().validate_on_submit():
-        abort(400, "This form is out of date; reload the page.")
+        abort(400, _("This form is out of date; reload the page."))
     try:
         owner.set_active(me(), moderator, action == "enable")
     except DomainError as exc:
@@ -263,8 +279,12 @@ def moderator_active(moderator_id: int, action: str) -> ResponseReturnValue:
         flash(str(exc.message), "error")
         return redirect(url_for(".moderators_view"), code=303)
     db.session.commit()
-    state = "active again" if moderator.active else "disabled"
-    flash(f"{moderator.email} is {state}.", "success")
+    state = (
+        _("%(email)s is active again.", email=moderator.email)
+        if moderator.active
+        else _("%(email)s is disabled.", email=moderator.email)
+    )
+    flash(state, "success")
     return redirect(url_for(".moderators_view"), code=303)
 
 
@@ -285,10 +305,10 @@ def account_view() -> ResponseReturnValue:
             status = 400
         else:
             db.session.commit()
-            flash("Your site replies will be signed that way.", "success")
+            flash(_("Your site replies will be signed that way."), "success")
             return redirect(url_for(".account_view"), code=303)
     elif request.method == "POST":
         if form.csrf_token.errors:
-            abort(400, "This form is out of date; reload the page.")
+            abort(400, _("This form is out of date; reload the page."))
         status = 400
     return render_template("dashboard/account.html", form=form), status

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.exc import DataError, IntegrityError
 
 from ..core.database import db
+from ..core.i18n import _
 from . import commento, disqus, isso, ownjson, wordpress
 from .articles import MODES, ArticleNamer, read_article_map
 from .files import ImportRefused, Progress
@@ -29,6 +30,19 @@ READERS: dict[str, Reader] = {
     commento.SOURCE: commento.read,
 }
 FORMATS = (*READERS, ownjson.SOURCE)
+
+
+# A batch the database would not take: what is stored already stays.
+REFUSED = _(
+    "%(file)s: the database refused a batch (%(error)s: rows that point to missing ones, or "
+    "values it cannot hold); the batches before it were stored. Run the import again once "
+    "the file is fixed: what is stored already is skipped."
+)
+REFUSED_DRY = _(
+    "%(file)s: the database refused a batch (%(error)s: rows that point to missing ones, or "
+    "values it cannot hold); nothing was stored. Run the import again once the file is "
+    "fixed: what is stored already is skipped."
+)
 
 
 def _no_progress(step: int) -> None:
@@ -52,7 +66,13 @@ def run_import(
     """
     summary = Summary(source=format_name, dry_run=dry_run)
     if format_name not in FORMATS:
-        raise ImportRefused(f"Unknown format {format_name!r}: one of {', '.join(FORMATS)}.")
+        raise ImportRefused(
+            _(
+                "Unknown format %(format)s: one of %(formats)s.",
+                format=repr(format_name),
+                formats=", ".join(FORMATS),
+            )
+        )
     try:
         if format_name == ownjson.SOURCE:
             return ownjson.restore(path, summary, progress, dry_run=dry_run, batch_size=batch_size)
@@ -68,12 +88,8 @@ def run_import(
         return writer.finish()
     except (IntegrityError, DataError) as exc:
         db.session.rollback()
-        stored = "nothing was stored" if dry_run else "the batches before it were stored"
-        raise ImportRefused(
-            f"{path.name}: the database refused a batch ({type(exc.orig).__name__}: rows "
-            f"that point to missing ones, or values it cannot hold); {stored}. Run the "
-            "import again once the file is fixed: what is stored already is skipped."
-        ) from None
+        refused = REFUSED_DRY if dry_run else REFUSED
+        raise ImportRefused(refused(file=path.name, error=type(exc.orig).__name__)) from None
 
 
 def progress_total(format_name: str, path: Path) -> int | None:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from ..comments.models import NAME_MAX, SOURCE_ID_MAX, WEBSITE_MAX, Status
+from ..core.i18n import _, _n
 from ..core.text import EMAIL_MAX, clean_line, email_problem, normalize_email, web_url_or_empty
 
 
@@ -72,35 +73,58 @@ class Summary:
         self.warnings[message] += 1
 
     def lines(self) -> list[str]:
-        """The summary as a person reads it."""
-        verb = "Would create" if self.dry_run else "Created"
-        lines = [
-            f"{verb} {self.articles_created} article(s) "
-            f"({self.articles_existing} already here) "
-            f"and {self.comments_created} comment(s) from {self.source}."
-        ]
+        """The summary as a person reads it, in the language being spoken."""
+        counts = {
+            "articles": self.articles_created,
+            "existing": self.articles_existing,
+            "comments": self.comments_created,
+            "source": self.source,
+        }
+        lines = [str((WOULD_CREATE if self.dry_run else CREATED)(**counts))]
         if self.orphans:
-            replies, are = ("reply", "is") if self.orphans == 1 else ("replies", "are")
-            lines.append(
-                f"  {self.orphans} {replies} whose parent is not in the file (or was skipped) "
-                f"{are} kept at the top level."
-            )
+            lines.append(f"  {ORPHANS(num=self.orphans)}")
         for name, count in sorted(self.restored.items()):
-            lines.append(f"  and {count} {name}.")
+            lines.append(f"  {RESTORED(num=count, name=name)}")
         total = sum(self.skipped.values())
-        unit = "row(s)" if self.source == "json" else "comment(s)"
-        lines.append(f"Skipped {total} {unit}" + (":" if total else "."))
+        if self.source == "json":
+            lines.append(str((SKIPPED_ROWS_SOME if total else SKIPPED_ROWS_NONE)(num=total)))
+        else:
+            lines.append(str((SKIPPED_SOME if total else SKIPPED_NONE)(num=total)))
         for reason, count in sorted(self.skipped.items(), key=lambda item: (-item[1], item[0])):
             lines.append(f"  {count} {reason}")
         if self.warnings:
-            lines.append(f"Warnings ({sum(self.warnings.values())}):")
+            lines.append(str(WARNINGS(num=sum(self.warnings.values()))))
             for message, count in sorted(self.warnings.items()):
                 lines.append(f"  {message}" + (f" (x{count})" if count > 1 else ""))
         if self.dry_run:
-            lines.append("Dry run: nothing was written.")
+            lines.append(str(DRY_RUN))
         elif not self.comments_created and not self.restored and total:
-            lines.append("Nothing new was stored.")
+            lines.append(str(NOTHING_NEW))
         return lines
+
+
+# The summary's sentences (the skipped rows' reasons and the warnings are the readers'
+# own words for what they found, as they are).
+CREATED = _(
+    "Created %(articles)d article(s) (%(existing)d already here) and %(comments)d comment(s) "
+    "from %(source)s."
+)
+WOULD_CREATE = _(
+    "Would create %(articles)d article(s) (%(existing)d already here) and %(comments)d "
+    "comment(s) from %(source)s."
+)
+ORPHANS = _n(
+    "%(num)d reply whose parent is not in the file (or was skipped) is kept at the top level.",
+    "%(num)d replies whose parent is not in the file (or was skipped) are kept at the top level.",
+)
+RESTORED = _("and %(num)d %(name)s.")
+SKIPPED_NONE = _("Skipped %(num)d comment(s).")
+SKIPPED_SOME = _("Skipped %(num)d comment(s):")
+SKIPPED_ROWS_NONE = _("Skipped %(num)d row(s).")
+SKIPPED_ROWS_SOME = _("Skipped %(num)d row(s):")
+WARNINGS = _("Warnings (%(num)d):")
+DRY_RUN = _("Dry run: nothing was written.")
+NOTHING_NEW = _("Nothing new was stored.")
 
 
 # --- small conversions every format needs ------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy import Table
 
 from ..accounts.models import Moderator
 from ..comments.models import Article, Comment, ModerationEvent
+from ..core.i18n import Text, _
 from ..notify.models import EmailAddress, NotificationPreference
 from ..spam.models import SpamRule, SpamSettings
 
@@ -35,7 +36,8 @@ class Section:
     self_references: tuple[str, ...] = ()
     # Besides the primary key, columns whose value must be unique (an email).
     unique: tuple[str, ...] = ()
-    description: str = ""
+    # What the section holds, for a person reading the export.
+    description: str | Text = ""
 
     @property
     def key(self) -> str:
@@ -50,7 +52,7 @@ SECTIONS: list[Section] = [
     Section(
         "articles",
         table_of(Article),
-        description="Every article, with its title, address and whether it is closed.",
+        description=_("Every article, with its title, address and whether it is closed."),
     ),
     Section(
         "moderators",
@@ -59,39 +61,39 @@ SECTIONS: list[Section] = [
         # An empty hash matches no password: a restored moderator is given a new one.
         restore_values={"password_hash": "", "session_version": 1},
         unique=("email",),
-        description="Every moderator, without the password hash.",
+        description=_("Every moderator, without the password hash."),
     ),
     Section(
         "comments",
         table_of(Comment),
         self_references=("parent_id",),
-        description="Every comment, in every status, with the email and IP address.",
+        description=_("Every comment, in every status, with the email and IP address."),
     ),
     Section(
         "audit_events",
         table_of(ModerationEvent),
-        description="The audit log: who did what to which comment or article, and when.",
+        description=_("The audit log: who did what to which comment or article, and when."),
     ),
     Section(
         "email_addresses",
         table_of(EmailAddress),
         unique=("email",),
-        description="Readers' addresses: asked to confirm, confirmed, unsubscribed.",
+        description=_("Readers' addresses: asked to confirm, confirmed, unsubscribed."),
     ),
     Section(
         "notification_preferences",
         table_of(NotificationPreference),
-        description="How each moderator wants to hear of new comments.",
+        description=_("How each moderator wants to hear of new comments."),
     ),
     Section(
         "spam_rules",
         table_of(SpamRule),
-        description="The owner's hold and spam rules.",
+        description=_("The owner's hold and spam rules."),
     ),
     Section(
         "spam_settings",
         table_of(SpamSettings),
-        description="The owner's spam settings: links, the filter's thresholds, trust.",
+        description=_("The owner's spam settings: links, the filter's thresholds, trust."),
     ),
 ]
 # Not exported: the outbox (messages in flight), rate-limit counters, spent form tokens,

@@ -8,22 +8,32 @@ code of each rule that fired for the queue's filter by reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..core.i18n import Text, _, _n
+from ..core.i18n import Text, _
 from .learning import Score
 from .models import RuleAction, RuleKind
-from .rules import FIELDS, CompiledRule, Fields, RuleSet, word_pattern
+from .rules import (
+    FIELDS,
+    LINKS,
+    MATCHED,
+    MATCHED_UNNUMBERED,
+    CompiledRule,
+    Fields,
+    RuleSet,
+    word_pattern,
+)
 
 MAX_LINKS = 3
 
 # Why a comment is held, stored in English with it; ``explain`` says it again in the
 # moderator's language.
 HONEYPOT = _("filled the hidden honeypot field")
-LINKS = _n("%(num)d link in the text", "%(num)d links in the text")
 BLOCKED = _("contains blocked term %(term)s")
+FILTER = _("the learning filter says %(percent)s spam")
 SEPARATOR = "; "
 
 
@@ -51,8 +61,8 @@ REASONS = _reasons()
 @dataclass
 class Verdict:
     spam: bool = False
-    # The rules' reasons name the owner's own words, as they are; the service's own
-    # reasons are texts, stored in English and shown in the moderator's language.
+    # Texts, stored in English and shown in the moderator's language (the owner's own
+    # patterns quoted in them as they are).
     reasons: list[str | Text] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     score: Score | None = None
@@ -69,33 +79,51 @@ class Verdict:
         return " ".join(dict.fromkeys(self.codes))
 
 
-def _shape(message: str) -> tuple[str, str, str, str]:
-    """A reason's English with its one placeholder: (before, name, kind, after)."""
-    before, _, rest = message.partition("%(")
-    name, _, rest = rest.partition(")")
-    return before, name, rest[:1], rest[1:]
+# What a placeholder of a stored reason may hold: a field's English label, a number, a
+# percentage, or anything else (a quoted pattern).
+_FIELD_LABELS = {label.english: label for label in FIELDS.values()}
+_VALUES = {
+    "field": "|".join(re.escape(label) for label in sorted(_FIELD_LABELS, key=len, reverse=True)),
+    "d": r"\d+",
+    "s": ".+",
+}
+_PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
+
+
+def reason_pattern(message: str) -> tuple[re.Pattern[str], frozenset[str]]:
+    """A reason's English as a pattern that reads its values back out of a stored part,
+    and the names of its numbers."""
+    pattern, at, numbers = "", 0, set()
+    for found in _PLACEHOLDER.finditer(message):
+        name, kind = found.groups()
+        values = _VALUES["field"] if name == "field" else _VALUES[kind]
+        pattern += re.escape(message[at : found.start()]) + f"(?P<{name}>{values})"
+        at = found.end()
+        if kind == "d":
+            numbers.add(name)
+    return re.compile(pattern + re.escape(message[at:])), frozenset(numbers)
 
 
 _KNOWN = [
-    (text, _shape(english))
-    for text in (HONEYPOT, LINKS, BLOCKED)
+    (text, reason_pattern(english))
+    for text in (HONEYPOT, LINKS, BLOCKED, FILTER, *MATCHED.values(), MATCHED_UNNUMBERED)
     for english in dict.fromkeys((text.singular, text.plural or text.singular))
 ]
 
 
-def _read(part: str, shape: tuple[str, str, str, str]) -> dict[str, object] | None:
-    """The value a stored part carries, when it has that shape."""
-    before, name, kind, after = shape
-    if not name:
-        return {} if part == before else None
-    if len(part) <= len(before) + len(after):
+def _read(part: str, shape: tuple[re.Pattern[str], frozenset[str]]) -> dict[str, object] | None:
+    """The values a stored part carries, when it has that shape."""
+    pattern, numbers = shape
+    found = pattern.fullmatch(part)
+    if found is None:
         return None
-    if not (part.startswith(before) and part.endswith(after)):
-        return None
-    value = part[len(before) : len(part) - len(after)]
-    if kind == "d":
-        return {name: int(value)} if value.isdigit() else None
-    return {name: value}
+    values: dict[str, object] = {}
+    for name, value in found.groupdict().items():
+        if name == "field":
+            values[name] = _FIELD_LABELS[value]
+        else:
+            values[name] = int(value) if name in numbers else value
+    return values
 
 
 def explain(stored: str) -> list[str | Text]:
@@ -150,12 +178,12 @@ def check_submission(
         verdict.codes.append(match.code)
         verdict.spam = verdict.spam or match.action == RuleAction.SPAM
     if score is not None:
-        percent = f"{score.probability:.1%}"
+        said = FILTER(percent=f"{score.probability:.1%}")
         if score.exceeds(ruleset.spam_threshold):
             verdict.spam = True
-            verdict.reasons.append(f"the learning filter says {percent} spam")
+            verdict.reasons.append(said)
             verdict.codes.append("filter-spam")
         elif score.exceeds(ruleset.hold_threshold):
-            verdict.reasons.append(f"the learning filter says {percent} spam")
+            verdict.reasons.append(said)
             verdict.codes.append("filter-hold")
     return verdict

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 
 from ..core.database import db, insert_unless_present, utcnow
 from ..core.exceptions import DomainError
+from ..core.i18n import Text, _, _n
 from ..core.text import control_characters, normalize_email
 from .models import ReturningAuthors, RuleAction, RuleKind, SpamRule, SpamSettings
 
@@ -30,11 +31,11 @@ SETTINGS_ID = 1
 PATTERN_MAX = 300
 # Where words and patterns may be looked for, with the label the dashboard shows.
 FIELDS = {
-    "name": "name",
-    "email": "email",
-    "website": "website",
-    "body": "text",
-    "ip": "IP address",
+    "name": _("name"),
+    "email": _("email"),
+    "website": _("website"),
+    "body": _("text"),
+    "ip": _("IP address"),
 }
 TEXT_FIELDS = ("name", "email", "website", "body")
 # A regular expression gets this long per field it reads; past it, the rule counts as
@@ -69,7 +70,21 @@ class Match:
 
     action: RuleAction
     code: str
-    reason: str
+    reason: Text
+
+
+# Why a rule fired, stored in English with the comment (the owner's pattern quoted as it
+# is) and told again in the moderator's language by ``checks.explain``. A rule of
+# MODERATION_BLOCKLIST alone, never stored, has no number.
+MATCHED = {
+    RuleKind.WORD: _("matched word %(pattern)s in the %(field)s (rule #%(id)d)"),
+    RuleKind.REGEX: _("matched pattern %(pattern)s in the %(field)s (rule #%(id)d)"),
+    RuleKind.EMAIL: _("matched blocked address %(pattern)s (rule #%(id)d)"),
+    RuleKind.DOMAIN: _("matched blocked domain %(pattern)s (rule #%(id)d)"),
+    RuleKind.NETWORK: _("matched blocked range %(pattern)s (rule #%(id)d)"),
+}
+MATCHED_UNNUMBERED = _("matched word %(pattern)s in the %(field)s")
+LINKS = _n("%(num)d link in the text", "%(num)d links in the text")
 
 
 @dataclass(frozen=True)
@@ -87,17 +102,15 @@ class CompiledRule:
         """``spam-word``, ``hold-regex``, ``spam-email``… for the filter by reason."""
         return f"{self.action.value}-{self.kind.value}"
 
-    def describe(self, where: str) -> str:
-        what = {
-            RuleKind.WORD: "word",
-            RuleKind.REGEX: "pattern",
-            RuleKind.EMAIL: "blocked address",
-            RuleKind.DOMAIN: "blocked domain",
-            RuleKind.NETWORK: "blocked range",
-        }[self.kind]
-        place = f" in the {FIELDS[where]}" if where else ""
-        number = f" (rule #{self.rule_id})" if self.rule_id > 0 else ""
-        return f"{what} {self.pattern!r}{place}{number}"
+    def reason(self, where: str) -> Text:
+        """Why the rule fired, having matched in the field ``where`` ("" for addresses
+        and ranges)."""
+        values: dict[str, object] = {"pattern": repr(self.pattern)}
+        if where:
+            values["field"] = FIELDS[where]
+        if self.rule_id <= 0:
+            return MATCHED_UNNUMBERED(**values)
+        return MATCHED[self.kind](id=self.rule_id, **values)
 
     def match(self, fields: Fields) -> str | None:
         """The field the rule matched in ("" for addresses and ranges), or None."""
@@ -147,11 +160,11 @@ class RuleSet:
         found: list[Match] = []
         links = len(LINK_RE.findall(fields.body))
         if links > self.max_links:
-            found.append(Match(RuleAction.HOLD, "links", f"{links} links in the text"))
+            found.append(Match(RuleAction.HOLD, "links", LINKS(num=links)))
         for rule in self.rules:
             where = rule.match(fields)
             if where is not None:
-                found.append(Match(rule.action, rule.code, f"matched {rule.describe(where)}"))
+                found.append(Match(rule.action, rule.code, rule.reason(where)))
         return found
 
 
@@ -189,7 +202,8 @@ def check_regex(pattern: str) -> regex.Pattern[str]:
         compiled = regex.compile(pattern, regex.IGNORECASE | regex.UNICODE)
     except regex.error as exc:
         raise DomainError(
-            f"That regular expression cannot be read: {exc}.", field="pattern"
+            _("That regular expression cannot be read: %(error)s.", error=str(exc)),
+            field="pattern",
         ) from None
     started = time.monotonic()
     for probe in probe_inputs(pattern):
@@ -197,13 +211,15 @@ def check_regex(pattern: str) -> regex.Pattern[str]:
             compiled.search(probe, timeout=PROBE_TIMEOUT)
         except TimeoutError:
             raise DomainError(
-                "That regular expression can take far too long on some texts (nested "
-                "repetition such as (a+)+ backtracks without end); write it more simply.",
+                _(
+                    "That regular expression can take far too long on some texts (nested "
+                    "repetition such as (a+)+ backtracks without end); write it more simply."
+                ),
                 field="pattern",
             ) from None
         if time.monotonic() - started > PROBE_TIMEOUT * 4:
             raise DomainError(
-                "That regular expression is too slow on long texts; write it more simply.",
+                _("That regular expression is too slow on long texts; write it more simply."),
                 field="pattern",
             )
     return compiled
@@ -213,22 +229,22 @@ def clean_pattern(kind: RuleKind, pattern: str) -> str:
     """The pattern as it will be stored, or a DomainError naming what is wrong."""
     pattern = pattern.strip()
     if not pattern:
-        raise DomainError("Enter a word, a pattern, an address or a range.", field="pattern")
+        raise DomainError(_("Enter a word, a pattern, an address or a range."), field="pattern")
     if len(pattern) > PATTERN_MAX:
-        raise DomainError(f"Keep it under {PATTERN_MAX} characters.", field="pattern")
+        raise DomainError(_("Keep it under %(max)d characters.", max=PATTERN_MAX), field="pattern")
     if control_characters(pattern):
-        raise DomainError("Control characters cannot be matched here.", field="pattern")
+        raise DomainError(_("Control characters cannot be matched here."), field="pattern")
     if kind == RuleKind.EMAIL:
         pattern = normalize_email(pattern)
         if "@" not in pattern or " " in pattern:
-            raise DomainError("Enter one address, like someone@example.com.", field="pattern")
+            raise DomainError(_("Enter one address, like someone@example.com."), field="pattern")
     elif kind == RuleKind.DOMAIN:
         pattern = pattern.lower().lstrip("@").rstrip(".")
         if pattern.startswith("*."):
             pattern = pattern[2:]
         if not pattern or "@" in pattern or " " in pattern or "." not in pattern:
             raise DomainError(
-                "Enter a domain, like example.com (its subdomains are blocked too).",
+                _("Enter a domain, like example.com (its subdomains are blocked too)."),
                 field="pattern",
             )
     elif kind == RuleKind.NETWORK:
@@ -236,7 +252,7 @@ def clean_pattern(kind: RuleKind, pattern: str) -> str:
             pattern = str(ipaddress.ip_network(pattern, strict=False))
         except ValueError:
             raise DomainError(
-                "Enter an IP address or a range, like 203.0.113.0/24 or 2001:db8::/32.",
+                _("Enter an IP address or a range, like 203.0.113.0/24 or 2001:db8::/32."),
                 field="pattern",
             ) from None
     elif kind == RuleKind.REGEX:
@@ -249,7 +265,9 @@ def clean_fields(kind: RuleKind, fields: Sequence[str]) -> str:
         return ""
     chosen = [name for name in FIELDS if name in fields]
     if not chosen:
-        raise DomainError("Choose where to look: name, email, website, text or IP.", field="fields")
+        raise DomainError(
+            _("Choose where to look: name, email, website, text or IP."), field="fields"
+        )
     return " ".join(chosen)
 
 
@@ -354,7 +372,9 @@ def add_rule(action: RuleAction, kind: RuleKind, pattern: str, fields: Sequence[
         )
     )
     if duplicate is not None:
-        raise DomainError(f"That rule is there already (#{duplicate.id}).", field="pattern")
+        raise DomainError(
+            _("That rule is there already (#%(id)s).", id=duplicate.id), field="pattern"
+        )
     rule = SpamRule(action=action, kind=kind, pattern=pattern, fields=stored_fields)
     db.session.add(rule)
     db.session.flush()
@@ -382,14 +402,16 @@ class SettingsChange:
 def save_settings(change: SettingsChange) -> list[str]:
     """Save the owner's settings; returns what changed ("max links 3 → 5"), [] if nothing."""
     if not 0 <= change.max_links <= MAX_LINKS_MAX:
-        raise DomainError(f"Choose between 0 and {MAX_LINKS_MAX} links.", field="max_links")
+        raise DomainError(
+            _("Choose between 0 and %(max)d links.", max=MAX_LINKS_MAX), field="max_links"
+        )
     for name in ("spam_threshold", "hold_threshold"):
         value = getattr(change, name)
         if not 0.5 <= value <= 1.0:
-            raise DomainError("A threshold is between 0.5 and 1.", field=name)
+            raise DomainError(_("A threshold is between 0.5 and 1."), field=name)
     if change.hold_threshold > change.spam_threshold:
         raise DomainError(
-            "The threshold for holding cannot be above the one for the spam tab.",
+            _("The threshold for holding cannot be above the one for the spam tab."),
             field="hold_threshold",
         )
     row = settings_row()
