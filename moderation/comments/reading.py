@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Row, Select, and_, bindparam, func, select, tuple_
+from sqlalchemy import Integer, Row, Select, String, and_, bindparam, func, select, tuple_
 from sqlalchemy.orm import aliased, joinedload
 
 from ..core.database import db
@@ -109,11 +110,17 @@ def _thread_root(article_id: str, comment_id: int) -> Comment | None:
     return comment
 
 
+# Made once: an alias copies every column of the table, which costs more than building
+# the rest of a page's statements.
+PARENT = aliased(Comment, name="parent")
+CHILD = aliased(Comment, name="child")
+
+
 def roots_query(article_id: str, cursor: tuple[datetime, int, bool] | None = None) -> Select[Any]:
     """Published comments that start a thread (no published parent), newest first,
     older than ``(created_at, id, inclusive)`` when given: a range of the article's
     index, read backwards."""
-    parent = aliased(Comment)
+    parent = PARENT
     query = (
         select(*SHOWN_COLUMNS)
         .outerjoin(parent, and_(parent.id == Comment.parent_id, parent.status == Status.APPROVED))
@@ -161,41 +168,72 @@ def thread_page(
         if row is not None:
             cursor = (row[0], before, False)
 
-    rows = list(db.session.execute(roots_query(article_id, cursor).limit(size + 1)))
+    values: dict[str, Any] = {"article_id": article_id}
+    if cursor is not None:
+        values.update(cursor_at=cursor[0], cursor_id=cursor[1])
+    statement = _page_roots(None if cursor is None else cursor[2], size + 1)
+    rows = list(db.session.execute(statement, values))
     roots, more = rows[:size], len(rows) > size
     replies: list[Row[Any]] = []
     if roots:
-        # Every reply under a published parent, then the published ones among them: a
-        # status test in the tree's first step would let SQLite (without statistics)
-        # walk every published comment through the status index, rather than find the
-        # few replies of these threads by their parent.
-        child = aliased(Comment)
-        tree = (
-            select(Comment.id, Comment.status)
-            .where(Comment.parent_id.in_([r.id for r in roots]))
-            .cte("tree", recursive=True)
-        )
-        tree = tree.union_all(
-            select(child.id, child.status)
-            .join(tree, child.parent_id == tree.c.id)
-            .where(tree.c.status == Status.APPROVED)
-        )
-        shown_ids = select(tree.c.id).where(tree.c.status == Status.APPROVED)
-        replies = list(
-            db.session.execute(
-                select(*SHOWN_COLUMNS)
-                .where(Comment.id.in_(shown_ids))
-                .order_by(Comment.created_at, Comment.id)
-            )
-        )
+        ids = [r.id for r in roots]
+        replies = list(db.session.execute(_replies_of(), {"roots": ids}))
     shown = roots if sort == "newest" else list(reversed(roots))
     return ThreadPage(
         threads=build_thread([*shown, *replies], max_depth),
         older=roots[-1].id if more else None,
         newer=cursor is not None,
-        total=approved_count(article_id),
+        total=db.session.execute(APPROVED_COUNT, {"article_id": article_id}).scalar_one(),
         sort=sort,
     )
+
+
+# A page's statements are built once per shape, their values passed as parameters:
+# building one and finding its compiled form again costs more than running it.
+
+
+@lru_cache(maxsize=32)
+def _page_roots(inclusive: bool | None, limit: int) -> Select[Any]:
+    """``roots_query`` with the article and the cursor (none, older than it, or from
+    it on) as parameters."""
+    cursor = None
+    if inclusive is not None:
+        moment = bindparam("cursor_at", type_=Comment.__table__.c.created_at.type)
+        cursor = (moment, bindparam("cursor_id", type_=Integer), inclusive)
+    return roots_query(bindparam("article_id", type_=String), cursor).limit(limit)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1)
+def _replies_of() -> Select[Any]:
+    """The published replies under the threads ``roots``, oldest first.
+
+    Every reply under a published parent, then the published ones among them: a status
+    test in the tree's first step would let SQLite (without statistics) walk every
+    published comment through the status index, rather than find the few replies of
+    these threads by their parent; the rows are then read by primary key.
+    """
+    tree = (
+        select(Comment.id, Comment.status)
+        .where(Comment.parent_id.in_(bindparam("roots", expanding=True)))
+        .cte("tree", recursive=True)
+    )
+    tree = tree.union_all(
+        select(CHILD.id, CHILD.status)
+        .join(tree, CHILD.parent_id == tree.c.id)
+        .where(tree.c.status == Status.APPROVED)
+    )
+    shown_ids = select(tree.c.id).where(tree.c.status == Status.APPROVED)
+    return cast(
+        "Select[Any]",
+        select(*SHOWN_COLUMNS)
+        .where(Comment.id.in_(shown_ids))
+        .order_by(Comment.created_at, Comment.id),
+    )
+
+
+APPROVED_COUNT = select(func.count()).where(
+    Comment.article_id == bindparam("article_id"), Comment.status == Status.APPROVED
+)
 
 
 FEED_SIZE = 50
