@@ -245,6 +245,9 @@ def test_why_a_comment_was_held_is_told_in_the_moderators_language(
     assert (
         "4 Links im Text; Wort &#39;casino&#39; im Feld Text gefunden; imported note" in page.text
     )
+    # The queue's filter by reason speaks German too.
+    assert '<option value="hold-word">Zurückgehalten: Wortregel</option>' in page.text
+    assert "Held: word rule" not in page.text
 
 
 def test_a_stored_rules_reason_is_told_in_the_moderators_language(

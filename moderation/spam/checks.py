@@ -37,25 +37,24 @@ FILTER = _("the learning filter says %(percent)s spam")
 SEPARATOR = "; "
 
 
-def _reasons() -> dict[str, str]:
-    kinds = {
-        RuleKind.WORD: "word",
-        RuleKind.REGEX: "pattern",
-        RuleKind.EMAIL: "address",
-        RuleKind.DOMAIN: "domain",
-        RuleKind.NETWORK: "IP range",
-    }
-    codes = {"honeypot": "Honeypot filled", "links": "Too many links"}
-    for action, verb in ((RuleAction.SPAM, "Spam"), (RuleAction.HOLD, "Held")):
-        for kind, noun in kinds.items():
-            codes[f"{action.value}-{kind.value}"] = f"{verb}: {noun} rule"
-    codes["filter-spam"] = "Spam: learning filter"
-    codes["filter-hold"] = "Held: learning filter"
-    return codes
-
-
-# Every code a held or binned comment may carry, with its label for the queue's filter.
-REASONS = _reasons()
+# Every code a held or binned comment may carry, with its label for the queue's filter:
+# ``{action}-{kind}`` for the owner's rules, and the service's own checks.
+REASONS: dict[str, Text] = {
+    "honeypot": _("Honeypot filled"),
+    "links": _("Too many links"),
+    f"{RuleAction.SPAM.value}-{RuleKind.WORD.value}": _("Spam: word rule"),
+    f"{RuleAction.SPAM.value}-{RuleKind.REGEX.value}": _("Spam: pattern rule"),
+    f"{RuleAction.SPAM.value}-{RuleKind.EMAIL.value}": _("Spam: address rule"),
+    f"{RuleAction.SPAM.value}-{RuleKind.DOMAIN.value}": _("Spam: domain rule"),
+    f"{RuleAction.SPAM.value}-{RuleKind.NETWORK.value}": _("Spam: IP range rule"),
+    f"{RuleAction.HOLD.value}-{RuleKind.WORD.value}": _("Held: word rule"),
+    f"{RuleAction.HOLD.value}-{RuleKind.REGEX.value}": _("Held: pattern rule"),
+    f"{RuleAction.HOLD.value}-{RuleKind.EMAIL.value}": _("Held: address rule"),
+    f"{RuleAction.HOLD.value}-{RuleKind.DOMAIN.value}": _("Held: domain rule"),
+    f"{RuleAction.HOLD.value}-{RuleKind.NETWORK.value}": _("Held: IP range rule"),
+    "filter-spam": _("Spam: learning filter"),
+    "filter-hold": _("Held: learning filter"),
+}
 
 
 @dataclass
