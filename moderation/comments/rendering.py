@@ -7,7 +7,7 @@ every public output shows.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -50,6 +50,9 @@ def _markdown() -> MarkdownIt:
     )
     md.disable(["heading", "lheading", "image", "hr", "html_block", "html_inline", "reference"])
     md.core.ruler.after("inline", "limit_emphasis_nesting", _limit_emphasis_nesting)
+    # Normalizing an address (parsing it, punycode, percent-encoding) is most of the cost
+    # of a link; a comment flooding one address over and over pays it once.
+    md.normalizeLink = lru_cache(maxsize=256)(md.normalizeLink)  # type: ignore[method-assign]
     return md
 
 
