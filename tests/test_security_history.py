@@ -448,11 +448,12 @@ RENDER_BOMBS = {
 
 @pytest.mark.parametrize("source", RENDER_BOMBS.values(), ids=RENDER_BOMBS.keys())
 def test_render_bombs_take_bounded_time_and_space(source: str) -> None:
-    """A safety limit, not a benchmark: each renders within 2 s, and a comment of the
-    legal length stores at most 20 times its size in HTML."""
-    start = time.perf_counter()
+    """A safety limit, not a benchmark: each renders within 2 s of its own thread's CPU
+    time (what other threads and processes of a busy machine take is not the renderer's
+    doing), and a comment of the legal length stores at most 20 times its size in HTML."""
+    start = time.thread_time()
     rendered = render_comment(source)
-    elapsed = time.perf_counter() - start
+    elapsed = time.thread_time() - start
     assert elapsed < 2.0
     if len(source) <= BODY_MAX:
         assert len(rendered) <= 20 * len(source)
