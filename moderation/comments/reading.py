@@ -183,7 +183,7 @@ def thread_page(
         threads=build_thread([*shown, *replies], max_depth),
         older=roots[-1].id if more else None,
         newer=cursor is not None,
-        total=db.session.execute(APPROVED_COUNT, {"article_id": article_id}).scalar_one(),
+        total=approved_count(article_id),
         sort=sort,
     )
 
@@ -264,8 +264,8 @@ def article_row(article_id: str) -> Row[tuple[str, str, str, bool]] | None:
 
 
 def approved_count(article_id: str) -> int:
-    """How many published comments an article has."""
-    return approved_counts([article_id])[article_id]
+    """How many published comments an article has (one prebuilt statement)."""
+    return int(db.session.execute(APPROVED_COUNT, {"article_id": article_id}).scalar_one())
 
 
 # Built once: the hot path of every public read.
