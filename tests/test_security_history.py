@@ -446,15 +446,30 @@ RENDER_BOMBS = {
 }
 
 
+ORDINARY = "Plain words of an ordinary comment, with a *little* emphasis.\n\n"
+
+
+def render_cpu_seconds(source: str) -> float:
+    """The renderer's own CPU time for ``source``: the thread's, the better of two runs."""
+    best = float("inf")
+    for _ in range(2):
+        start = time.thread_time()
+        render_comment(source)
+        best = min(best, time.thread_time() - start)
+    return best
+
+
 @pytest.mark.parametrize("source", RENDER_BOMBS.values(), ids=RENDER_BOMBS.keys())
 def test_render_bombs_take_bounded_time_and_space(source: str) -> None:
-    """A safety limit, not a benchmark: each renders within 2 s of its own thread's CPU
-    time (what other threads and processes of a busy machine take is not the renderer's
-    doing), and a comment of the legal length stores at most 20 times its size in HTML."""
-    start = time.thread_time()
+    """A safety limit, not a benchmark: each bomb costs at most 50 times an ordinary
+    comment of the same length, measured beside it (a machine whose CPU is shared slows
+    both alike; a cost that grows faster than the text shows as hundreds of times), and
+    a comment of the legal length stores at most 20 times its size in HTML."""
+    ordinary = (ORDINARY * (len(source) // len(ORDINARY) + 1))[: len(source)]
+    bomb_seconds = render_cpu_seconds(source)
+    ordinary_seconds = render_cpu_seconds(ordinary)
+    assert bomb_seconds <= max(50 * ordinary_seconds, 0.25)
     rendered = render_comment(source)
-    elapsed = time.thread_time() - start
-    assert elapsed < 2.0
     if len(source) <= BODY_MAX:
         assert len(rendered) <= 20 * len(source)
     # Nesting is bounded too: no page gets a tree thousands of elements deep.
