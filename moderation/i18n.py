@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,8 @@ from flask_babel import (
     format_number,
     format_timedelta,
     get_locale,
+    get_timezone,
     get_translations,
-    to_user_timezone,
 )
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -134,11 +134,25 @@ def exact_time(moment: datetime) -> str:
     return format_datetime(moment, "long")
 
 
-def day(moment: datetime) -> str:
-    """The day in the request's language ("Dec 1, 2026"): what a list of comments shows
-    until its script writes each time the reader's way (``<time datetime>`` holds the
-    exact moment). Many comments share a day, so each is formatted once."""
-    return _formatted_day(to_user_timezone(moment).date(), str(get_locale() or "en"))
+class Days:
+    """The day of each comment of one list, in the request's language ("Dec 1, 2026") and
+    time zone: what the list shows until its script writes each time the reader's way
+    (``<time datetime>`` holds the exact moment). The language and zone are looked up
+    once per list, and each day is formatted once, since many comments share one."""
+
+    def __init__(self) -> None:
+        self.zone = get_timezone()
+        self.locale = str(get_locale() or "en")
+
+    def __call__(self, moment: datetime) -> str:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return _formatted_day(moment.astimezone(self.zone).date(), self.locale)
+
+
+def days() -> Days:
+    """A ``Days`` for one list: ``{% set day = days() %}`` then ``day(moment)``."""
+    return Days()
 
 
 @lru_cache(maxsize=1024)
@@ -209,7 +223,7 @@ def init_app(app: Flask) -> None:
     app.after_request(add_vary)
     app.add_template_filter(since, "since")
     app.add_template_filter(exact_time, "exact_time")
-    app.add_template_filter(day, "day")
+    app.add_template_global(days, "days")
     app.add_template_global(language_tag, "language_tag")
     app.add_template_global(text_direction, "text_direction")
     app.add_template_global(lang_param, "lang_param")

@@ -24,10 +24,17 @@ GRAVATAR_URL = "https://gravatar.com/avatar/"
 GRAVATAR_ORIGIN = "https://gravatar.com"
 
 
+# A list of comments asks for the same commenters again and again: each address is
+# hashed once per worker (the addresses are in memory anyway, with the rows read).
+@lru_cache(maxsize=8192)
 def identity_digest(email: str, secret_key: str) -> bytes:
     """HMAC-SHA256 of the normalized email, keyed with the server secret."""
-    key = hashlib.sha256(b"moderation.identicon\x00" + secret_key.encode()).digest()
-    return hmac.new(key, normalize_email(email).encode(), hashlib.sha256).digest()
+    return hmac.new(_key(secret_key), normalize_email(email).encode(), hashlib.sha256).digest()
+
+
+@lru_cache(maxsize=8)
+def _key(secret_key: str) -> bytes:
+    return hashlib.sha256(b"moderation.identicon\x00" + secret_key.encode()).digest()
 
 
 def _drawing(digest: bytes) -> str:
@@ -106,19 +113,24 @@ class AvatarSheet:
         # Inline: each avatar a whole SVG (a comment shown alone, outside any sheet).
         self.inline = inline
         self._symbols: dict[str, Markup] = {}
+        self._uses: dict[str, Markup] = {}
 
     def of(self, email: str) -> Markup:
         """The avatar of the commenter with ``email``, for one comment."""
         if self.gravatar:
             return gravatar_img(email)
-        digest = identity_digest(email, self.secret_key)
         if self.inline:
-            return _identicon(digest, SIZE)
-        symbol_id = f"{self.prefix}a{digest[20:23].hex()}"
-        if symbol_id not in self._symbols:
-            self._symbols[symbol_id] = _symbol(digest, symbol_id)
-        # Sized by the widget's stylesheet, which the fragment links.
-        return Markup(f'<svg aria-hidden="true"><use href="#{symbol_id}"/></svg>')
+            return _identicon(identity_digest(email, self.secret_key), SIZE)
+        use = self._uses.get(email)
+        if use is None:
+            digest = identity_digest(email, self.secret_key)
+            symbol_id = f"{self.prefix}a{digest[20:23].hex()}"
+            if symbol_id not in self._symbols:
+                self._symbols[symbol_id] = _symbol(digest, symbol_id)
+            # Sized by the widget's stylesheet, which the fragment links.
+            use = Markup(f'<svg aria-hidden="true"><use href="#{symbol_id}"/></svg>')
+            self._uses[email] = use
+        return use
 
     def symbols(self) -> Markup:
         """Every symbol the page's avatars use, in one hidden SVG (none for Gravatar)."""

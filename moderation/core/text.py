@@ -7,6 +7,7 @@ PostgreSQL, invisible names out of the queue and ``javascript:`` out of every li
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -105,6 +106,8 @@ def is_local_url(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc and not any(c in target for c in "\r\n\t\\")
 
 
+# Every list of comments asks again for the same commenters' websites.
+@lru_cache(maxsize=4096)
 def safe_link(url: str | None) -> str:
     """``url`` if a browser may follow it (http(s) or a local path), else ''."""
     if not url or control_characters(url):
