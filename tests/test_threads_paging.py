@@ -125,6 +125,32 @@ def test_a_reply_whose_parent_is_hidden_starts_its_own_thread(
     assert [c["id"] for c in answer["comments"]] == [reply.id]
 
 
+def test_every_page_counts_each_published_comment_once(
+    app: Flask, make_comment: Callable[..., Comment]
+) -> None:
+    """The count says how many published comments the article has, whether the page
+    holds every thread (counted from the page itself) or only some (counted apart)."""
+    root = make_comment(Status.APPROVED)
+    reply = make_comment(Status.APPROVED, parent=root)
+    make_comment(Status.APPROVED, parent=reply)
+    hidden = make_comment(Status.APPROVED, parent=root)
+    make_comment(Status.APPROVED, parent=hidden)  # shown as a thread of its own
+    make_comment(Status.APPROVED)
+    make_comment(Status.PENDING, parent=root)
+    make_comment(Status.SPAM)
+    domain.reject(hidden)
+    db.session.commit()
+    published = 5
+    whole = domain.thread_page(ARTICLE_ID, size=50)
+    assert (whole.older, whole.total, len(whole.comments)) == (None, published, published)
+    seen, before = 0, None
+    for _ in range(3):  # three threads, one a page
+        page = domain.thread_page(ARTICLE_ID, size=1, before=before)
+        assert page.total == published
+        seen, before = seen + len(page.comments), page.older
+    assert before is None and seen == published
+
+
 def test_the_owner_sets_the_order_and_the_widget_may_override_it(
     make_app: Callable[..., Flask], make_comment: Callable[..., Comment]
 ) -> None:

@@ -179,11 +179,14 @@ def thread_page(
         ids = [r.id for r in roots]
         replies = list(db.session.execute(_replies_of(), {"roots": ids}))
     shown = roots if sort == "newest" else list(reversed(roots))
+    # A page holding every thread holds every published comment once (a reply whose
+    # parent is not shown is a thread of its own): no count to run.
+    whole = cursor is None and not more
     return ThreadPage(
         threads=build_thread([*shown, *replies], max_depth),
         older=roots[-1].id if more else None,
         newer=cursor is not None,
-        total=approved_count(article_id),
+        total=len(roots) + len(replies) if whole else approved_count(article_id),
         sort=sort,
     )
 
