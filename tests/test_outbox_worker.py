@@ -247,7 +247,9 @@ def test_two_workers_send_each_message_exactly_once(
             },
         )
     db.session.commit()
-    mailbox.delay = 0.004
+    # Sending takes seconds in all, longer than a worker process may take to start on a
+    # busy machine: both take part.
+    mailbox.delay = 0.015
     env = _worker_env(app, host="127.0.0.1", port=str(mailbox.port))
     logs = [tmp_path / "one.log", tmp_path / "two.log"]
     workers = [_flask(env, "send", log=log) for log in logs]
