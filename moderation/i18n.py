@@ -141,13 +141,17 @@ class Days:
     once per list, and each day is formatted once, since many comments share one."""
 
     def __init__(self) -> None:
-        self.zone = get_timezone()
+        zone = get_timezone()
+        # UTC (the default) needs no conversion: the stored moments are UTC already.
+        self.zone = None if str(zone) == "UTC" else zone
         self.locale = str(get_locale() or "en")
 
     def __call__(self, moment: datetime) -> str:
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return _formatted_day(moment.astimezone(self.zone).date(), self.locale)
+        if self.zone is not None:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            moment = moment.astimezone(self.zone)
+        return _formatted_day(moment.date(), self.locale)
 
 
 def days() -> Days:

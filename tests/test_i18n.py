@@ -3,7 +3,8 @@ said in it (pages, JSON errors, form errors, dates, the dashboard)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -14,7 +15,7 @@ from moderation.accounts.models import Moderator
 from moderation.comments.models import Article
 from moderation.core.database import db, utcnow
 from moderation.core.i18n import _, _n, match_locale
-from moderation.i18n import since
+from moderation.i18n import days, since
 
 from .conftest import Auth
 
@@ -155,6 +156,18 @@ def test_relative_times_and_dates_are_in_the_language(app: Flask) -> None:
     with app.test_request_context("/embed/x?lang=tr"):
         refresh()  # the test's app context is shared by these requests
         assert since(three_hours_ago) == "3 saat önce"
+
+
+def test_a_list_shows_each_day_in_the_language_and_the_zone(
+    app: Flask, make_app: Callable[..., Flask]
+) -> None:
+    late = datetime(2026, 12, 1, 20, 30, tzinfo=UTC)  # already December 2 in Seoul
+    with app.test_request_context("/embed/x?lang=de"):
+        refresh()
+        day = days()
+        assert (day(late), day(late.replace(tzinfo=None))) == ("01.12.2026", "01.12.2026")
+    with make_app(BABEL_DEFAULT_TIMEZONE="Asia/Seoul").test_request_context("/embed/x?lang=ko"):
+        assert days()(late) == "2026. 12. 2."
 
 
 # --- the dashboard ---------------------------------------------------------------------
