@@ -1,5 +1,7 @@
 """The migrations build exactly the schema the models describe, on every backend."""
 
+from typing import Any
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -48,3 +50,47 @@ def test_approved_comments_in_order_is_one_index_range_scan(app: Flask) -> None:
             plan = " | ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql))
             assert "ix_comment_article_status_created" in plan, plan
             assert "Sort" not in plan, plan
+
+
+def plan_of(query: Any) -> str:
+    """The database's plan for ``query``."""
+    sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect() as connection:
+        if db.engine.dialect.name == "sqlite":
+            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
+            return " | ".join(row[-1] for row in rows)
+        return " | ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql))
+
+
+def test_an_authors_comments_are_found_through_the_author_index(app: Flask) -> None:
+    """A post's duplicate check and the returning-author check read one author's rows,
+    not the whole article's or every published comment (on PostgreSQL with statistics of
+    a table where most comments are published)."""
+    from moderation import comments as domain
+    from moderation.comments.models import Comment, Status
+    from moderation.comments.posting import duplicate_query, published_by_query
+    from moderation.core.database import utcnow
+
+    domain.create_article("x")
+    rows = [
+        {
+            "article_id": "x",
+            "author_name": f"Reader {n}",
+            "email": f"reader{n % 500}@example.org",
+            "body": f"Comment {n}",
+            "html": f"<p>Comment {n}</p>",
+            "status": Status.APPROVED if n % 10 else Status.PENDING,
+        }
+        for n in range(3000)
+    ]
+    db.session.execute(db.insert(Comment), rows)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE comment")
+    for query in (
+        duplicate_query("x", "Reader@example.org", "Same text", utcnow()),
+        published_by_query("Reader@example.org"),
+    ):
+        plan = plan_of(query)
+        assert "ix_comment_email_article_created" in plan, plan

@@ -75,6 +75,9 @@ class Comment(Model):
         Index("ix_comment_article_status_created", "article_id", "status", "created_at", "id"),
         # The moderation queue: pending first, oldest first.
         Index("ix_comment_status_created", "status", "created_at"),
+        # One author's comments: the duplicate check on a post (one article, the last
+        # day) and whether an address has a published comment, however busy the article.
+        Index("ix_comment_email_article_created", "email", "article_id", "created_at"),
         # An imported comment is stored once: a second import of the same file adds nothing.
         UniqueConstraint("source", "source_id"),
     )
