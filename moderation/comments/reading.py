@@ -257,12 +257,17 @@ def latest_approved(article_id: str | None, limit: int) -> list[Comment]:
     )
 
 
-def article_row(article_id: str) -> Row[tuple[str, str, str, bool]] | None:
-    """An article's id, title, address and whether it is closed, or None."""
+# Built once, like the version's statement below.
+ARTICLE_ROW = select(
+    Article.id, Article.title, Article.url, Article.closed, Article.version, Article.created_at
+).where(Article.id == bindparam("article_id"))
+
+
+def article_row(article_id: str) -> Row[tuple[str, str, str, bool, int, datetime]] | None:
+    """An article's id, title, address, whether it is closed, and what its version token
+    is made of (``version_token(row.version, row.created_at)``), or None."""
     return db.session.execute(  # type: ignore[return-value]
-        select(Article.id, Article.title, Article.url, Article.closed).where(
-            Article.id == article_id
-        )
+        ARTICLE_ROW, {"article_id": article_id}
     ).one_or_none()
 
 

@@ -101,9 +101,7 @@ def public_etag(article_id: str, kind: str, *extra: str) -> str:
             raise known[1]  # the fast path's read failed: the database's error, once
         version = known[1]  # read by the fast path a moment ago
     elif domain.is_valid_article_id(article_id):
-        version = read_version(
-            cache.cache, config, article_id, lambda: domain.public_version(article_id)
-        )
+        version = read_version(cache.cache, config, article_id, lambda: _read_row(article_id))
     else:
         version = None
     g.public_version = version
@@ -207,8 +205,22 @@ def _details_from_query() -> tuple[str, str]:
     )
 
 
+def _read_row(article_id: str) -> str | None:
+    """The article's version token, from its row, which ``article_view`` then uses
+    rather than reading it again (one statement, and one moment, for both)."""
+    row = domain.article_row(article_id)
+    g.article_row = (article_id, row)
+    return None if row is None else domain.version_token(row.version, row.created_at)
+
+
 def article_view(article_id: str) -> ArticleView:
-    article = domain.article_row(article_id) if domain.is_valid_article_id(article_id) else None
+    read = g.pop("article_row", None)
+    if read is not None and read[0] == article_id:
+        article = read[1]
+    elif domain.is_valid_article_id(article_id):
+        article = domain.article_row(article_id)
+    else:
+        article = None
     if article is not None:
         return ArticleView(article.id, article.title, article.url, article.closed)
     if current_app.config["AUTO_CREATE_ARTICLES"] and domain.is_valid_article_id(article_id):
