@@ -155,8 +155,13 @@ class Days:
 
 
 def days() -> Days:
-    """A ``Days`` for one list: ``{% set day = days() %}`` then ``day(moment)``."""
+    """A ``Days`` for one list: ``{% set list_days = days() %}``, then
+    ``moment | as_day(list_days)`` for each comment."""
     return Days()
+
+
+def as_day(moment: datetime, list_days: Days) -> str:
+    return list_days(moment)
 
 
 @lru_cache(maxsize=1024)
@@ -228,6 +233,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(since, "since")
     app.add_template_filter(exact_time, "exact_time")
     app.add_template_global(days, "days")
+    app.add_template_filter(as_day, "as_day")
     app.add_template_global(language_tag, "language_tag")
     app.add_template_global(text_direction, "text_direction")
     app.add_template_global(lang_param, "lang_param")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask, current_app, url_for
 from markupsafe import Markup
 
@@ -17,6 +19,16 @@ def avatar(comment: Comment) -> Markup:
     """The commenter's avatar: an identicon keyed with the secret, never the email."""
     config = current_app.config
     return avatars.avatar(comment.email, config["SECRET_KEY"], gravatar=config["GRAVATAR"])
+
+
+def avatar_from(email: str, sheet: avatars.AvatarSheet) -> Markup:
+    """``email | avatar_from(sheet)``: the commenter's avatar from one list's sheet."""
+    return sheet.of(email)
+
+
+def minute_iso(moment: datetime) -> str:
+    """``2026-12-01T18:30Z``: a ``<time datetime>`` to the minute, in UTC."""
+    return moment.strftime("%Y-%m-%dT%H:%MZ")
 
 
 def asset_url(name: str, external: bool = False) -> str:
@@ -35,6 +47,8 @@ def held_reason(stored: str) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(held_reason, "held_reason")
     app.add_template_filter(avatar, "avatar")
+    app.add_template_filter(avatar_from, "avatar_from")
+    app.add_template_filter(minute_iso, "minute_iso")
     # The one test of an address before it becomes a link: http(s) or a local path.
     app.add_template_filter(safe_link, "safe_link")
     app.add_template_global(asset_url, "asset_url")
