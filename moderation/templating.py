@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, url_for
+from flask import Flask, url_for
 from markupsafe import Markup
 
 from .comments import avatars
-from .comments.models import Comment
 from .core.text import safe_link
 from .public import assets
 from .spam.checks import explain
 from .urls import external_url_for, link_for
-
-
-def avatar(comment: Comment) -> Markup:
-    """The commenter's avatar: an identicon keyed with the secret, never the email."""
-    config = current_app.config
-    return avatars.avatar(comment.email, config["SECRET_KEY"], gravatar=config["GRAVATAR"])
 
 
 def avatar_from(email: str, sheet: avatars.AvatarSheet) -> Markup:
@@ -46,7 +39,6 @@ def held_reason(stored: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(held_reason, "held_reason")
-    app.add_template_filter(avatar, "avatar")
     app.add_template_filter(avatar_from, "avatar_from")
     app.add_template_filter(minute_iso, "minute_iso")
     # The one test of an address before it becomes a link: http(s) or a local path.

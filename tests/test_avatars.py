@@ -4,7 +4,6 @@ import re
 
 from moderation.comments.avatars import (
     AvatarSheet,
-    avatar,
     gravatar_img,
     identicon_svg,
     identity_digest,
@@ -74,9 +73,9 @@ def test_a_page_draws_each_commenter_once() -> None:
 
 
 def test_gravatar_only_when_asked_and_without_the_email() -> None:
-    assert "<svg" in avatar(EMAIL, "secret")
-    assert "gravatar" not in avatar(EMAIL, "secret")
-    img = str(avatar(EMAIL, "secret", gravatar=True))
+    for sheet in (AvatarSheet("secret"), AvatarSheet("secret", inline=True)):
+        assert "<svg" in sheet.of(EMAIL) and "gravatar" not in sheet.of(EMAIL)
+    img = str(AvatarSheet("secret", gravatar=True).of(EMAIL))
     assert img == str(gravatar_img(EMAIL))
     assert img.startswith('<img class="mc-avatar" src="https://gravatar.com/avatar/')
     assert 'alt=""' in img and 'referrerpolicy="no-referrer"' in img

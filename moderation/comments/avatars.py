@@ -120,7 +120,7 @@ class AvatarSheet:
         if self.gravatar:
             return gravatar_img(email)
         if self.inline:
-            return _identicon(identity_digest(email, self.secret_key), SIZE)
+            return identicon_svg(email, self.secret_key)
         use = self._uses.get(email)
         if use is None:
             digest = identity_digest(email, self.secret_key)
@@ -150,8 +150,3 @@ def gravatar_img(email: str, size: int = SIZE) -> Markup:
         '<img class="mc-avatar" src="{}" alt="" width="{}" height="{}" loading="lazy" '
         'referrerpolicy="no-referrer">'
     ).format(escape(src), size, size)
-
-
-def avatar(email: str, secret_key: str, *, gravatar: bool = False) -> Markup:
-    """The avatar markup for a commenter, as configured."""
-    return gravatar_img(email) if gravatar else identicon_svg(email, secret_key)
