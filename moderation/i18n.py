@@ -154,13 +154,8 @@ class Days:
         return _formatted_day(moment.date(), self.locale)
 
 
-def days() -> Days:
-    """A ``Days`` for one list: ``{% set list_days = days() %}``, then
-    ``moment | as_day(list_days)`` for each comment."""
-    return Days()
-
-
 def as_day(moment: datetime, list_days: Days) -> str:
+    """``moment | as_day(list_days)``, after ``{% set list_days = days() %}`` once per list."""
     return list_days(moment)
 
 
@@ -232,7 +227,7 @@ def init_app(app: Flask) -> None:
     app.after_request(add_vary)
     app.add_template_filter(since, "since")
     app.add_template_filter(exact_time, "exact_time")
-    app.add_template_global(days, "days")
+    app.add_template_global(Days, "days")
     app.add_template_filter(as_day, "as_day")
     app.add_template_global(language_tag, "language_tag")
     app.add_template_global(text_direction, "text_direction")

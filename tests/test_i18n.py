@@ -15,7 +15,7 @@ from moderation.accounts.models import Moderator
 from moderation.comments.models import Article
 from moderation.core.database import db, utcnow
 from moderation.core.i18n import _, _n, match_locale
-from moderation.i18n import days, since
+from moderation.i18n import Days, since
 
 from .conftest import Auth
 
@@ -164,10 +164,10 @@ def test_a_list_shows_each_day_in_the_language_and_the_zone(
     late = datetime(2026, 12, 1, 20, 30, tzinfo=UTC)  # already December 2 in Seoul
     with app.test_request_context("/embed/x?lang=de"):
         refresh()
-        day = days()
+        day = Days()
         assert (day(late), day(late.replace(tzinfo=None))) == ("01.12.2026", "01.12.2026")
     with make_app(BABEL_DEFAULT_TIMEZONE="Asia/Seoul").test_request_context("/embed/x?lang=ko"):
-        assert days()(late) == "2026. 12. 2."
+        assert Days()(late) == "2026. 12. 2."
 
 
 # --- the dashboard ---------------------------------------------------------------------
