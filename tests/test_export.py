@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 
 from moderation import comments as domain
 from moderation.accounts.models import Moderator
-from moderation.comments.models import Article, Comment, ModerationEvent, Status
+from moderation.comments.models import Article, Comment, ModerationEvent, Status, text_digest
 from moderation.extensions import db
 from moderation.importers import run_import
 from moderation.importers.export import export_chunks
@@ -119,6 +119,11 @@ def test_round_trip_gives_the_same_document(
     for old, new in zip(before["comments"], after["comments"], strict=True):
         assert old == new
     assert without_date(after) == without_date(before)
+    # The text's digest is not exported: each restored comment has it again, so a copy
+    # sent after the restore is still found as a duplicate.
+    assert "body_digest" not in after["comments"][0]
+    for body, digest in db.session.execute(select(Comment.body, Comment.body_digest)):
+        assert digest == text_digest(body)
 
     # New rows get ids after the restored ones (PostgreSQL's sequences follow).
     article = db.session.get(Article, "a-film-review")

@@ -93,4 +93,8 @@ def test_an_authors_comments_are_found_through_the_author_index(app: Flask) -> N
         published_by_query("Reader@example.org"),
     ):
         plan = plan_of(query)
-        assert "ix_comment_email_article_created" in plan, plan
+        assert "ix_comment_email_article_digest_created" in plan, plan
+    # The duplicate check finds the text through its digest in the index: one point of
+    # the author's rows, however many comments they wrote on the article that day.
+    plan = plan_of(duplicate_query("x", "Reader@example.org", "Same text", utcnow()))
+    assert "body_digest" in plan.split("ix_comment_email_article_digest_created", 1)[1], plan

@@ -20,7 +20,7 @@ from ..spam.models import ReturningAuthors
 from ..spam.rules import current_rules
 from .articles import article_for_comment, bump_version
 from .audit import record
-from .models import Article, Comment, Status
+from .models import Article, Comment, Status, text_digest
 from .notifications import comment_posted, status_changed
 from .rendering import render_comment
 from .threads import TOO_DEEP, can_reply_to
@@ -77,13 +77,14 @@ def check_not_duplicate(article: Article, submission: Submission) -> None:
 
 
 def duplicate_query(article_id: str, email: str, body: str, now: datetime) -> Select[Any]:
-    """An earlier copy's id: a range of the author index (address, article, the last
-    day), however many comments the article has."""
+    """An earlier copy's id: a short range of the author index (address, article, the
+    text's digest, the last day), however many comments the article or the author has."""
     return (
         select(Comment.id)
         .where(
             Comment.email == email,
             Comment.article_id == article_id,
+            Comment.body_digest == text_digest(body),
             Comment.created_at >= now - DUPLICATE_WINDOW,
             Comment.body == body,
         )

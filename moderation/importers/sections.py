@@ -66,6 +66,8 @@ SECTIONS: list[Section] = [
     Section(
         "comments",
         table_of(Comment),
+        # Derived from the text, and given back from it when a row is restored.
+        private=frozenset({"body_digest"}),
         self_references=("parent_id",),
         description=_("Every comment, in every status, with the email and IP address."),
     ),
