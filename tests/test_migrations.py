@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models describe, on every backend."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,3 +99,50 @@ def test_an_authors_comments_are_found_through_the_author_index(app: Flask) -> N
     # the author's rows, however many comments they wrote on the article that day.
     plan = plan_of(duplicate_query("x", "Reader@example.org", "Same text", utcnow()))
     assert "body_digest" in plan.split("ix_comment_email_article_digest_created", 1)[1], plan
+
+
+def test_the_filter_learns_its_token_totals_and_the_old_default_threshold_moves(
+    tmp_path: Path,
+) -> None:
+    """The upgrade fills each side's tokens from the counts kept, and moves a spam
+    threshold left at the old default to the new one; the downgrade moves it back."""
+    from flask_migrate import downgrade, upgrade
+
+    from moderation import create_app
+    from moderation.spam.models import DEFAULT_SPAM_THRESHOLD
+
+    from .conftest import _base_config
+
+    before = "4d8a1f6b2e90"
+    app = create_app(_base_config(tmp_path, f"sqlite:///{tmp_path / 'old.sqlite3'}"))
+    with app.app_context():
+        upgrade(revision=before)
+        with db.engine.begin() as connection:
+            run = connection.exec_driver_sql
+            run("INSERT INTO spam_filter_totals (id, spam, ham) VALUES (1, 2, 1)")
+            run(
+                "INSERT INTO spam_filter_token (token, spam, ham) "
+                "VALUES ('check', 2, 0), ('song', 1, 1), ('gone', -1, 0)"
+            )
+            run(
+                "INSERT INTO spam_settings (id, max_links, spam_threshold, hold_threshold, "
+                "returning_authors, version, updated_at) "
+                "VALUES (1, 3, 0.99, 0.8, 'premoderate', 4, '2026-01-01 00:00:00')"
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            run = connection.exec_driver_sql
+            assert run("SELECT spam_tokens, ham_tokens FROM spam_filter_totals").one() == (2, 1)
+            threshold, version = run("SELECT spam_threshold, version FROM spam_settings").one()
+            assert (threshold, version) == (DEFAULT_SPAM_THRESHOLD, 5)
+        downgrade(revision=before)
+        with db.engine.begin() as connection:
+            run = connection.exec_driver_sql
+            assert run("SELECT spam_threshold FROM spam_settings").scalar() == 0.99
+            run("UPDATE spam_settings SET spam_threshold = 0.95")
+        upgrade()
+        with db.engine.connect() as connection:
+            # A threshold the owner chose is theirs.
+            run = connection.exec_driver_sql
+            assert run("SELECT spam_threshold FROM spam_settings").scalar() == 0.95
+        db.engine.dispose()

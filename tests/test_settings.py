@@ -13,7 +13,14 @@ from flask.testing import FlaskClient
 from moderation.accounts.models import Moderator, Role
 from moderation.comments.models import Comment, ModerationEvent, Status
 from moderation.extensions import db
-from moderation.spam.models import RuleAction, RuleKind, SpamRule, SpamSettings
+from moderation.spam.models import (
+    DEFAULT_HOLD_THRESHOLD,
+    DEFAULT_SPAM_THRESHOLD,
+    RuleAction,
+    RuleKind,
+    SpamRule,
+    SpamSettings,
+)
 
 from .conftest import MODERATOR_EMAIL, MODERATOR_PASSWORD, Auth, csrf_from
 from .helpers import post_comment
@@ -267,8 +274,8 @@ def test_trusted_authors_are_published_when_the_owner_says_so(
         "/moderation/settings/checks",
         {
             "max_links": "3",
-            "spam_threshold": "0.99",
-            "hold_threshold": "0.8",
+            "spam_threshold": str(DEFAULT_SPAM_THRESHOLD),
+            "hold_threshold": str(DEFAULT_HOLD_THRESHOLD),
             "returning_authors": "confirmed",
         },
     )
@@ -312,8 +319,8 @@ def test_the_blocklist_words_are_there_when_an_owner_saves_first(
         "/moderation/settings/checks",
         {
             "max_links": "5",
-            "spam_threshold": "0.99",
-            "hold_threshold": "0.8",
+            "spam_threshold": str(DEFAULT_SPAM_THRESHOLD),
+            "hold_threshold": str(DEFAULT_HOLD_THRESHOLD),
             "returning_authors": "premoderate",
         },
     )

@@ -42,6 +42,13 @@ def totals() -> tuple[int, int]:
     return learning.DatabaseCounts().totals()
 
 
+def lengths_match_the_model() -> bool:
+    """The tokens counted on each side are the sums of the model's counts."""
+    counted = model().values()
+    sums = (sum(spam for spam, _ in counted), sum(ham for _, ham in counted))
+    return learning.DatabaseCounts().token_totals() == sums
+
+
 def test_tokens_are_words_pairs_and_link_hosts() -> None:
     tokens = learning.tokens("Visit WWW.Cheap.example/now, it's GREAT", "https://www.my.example/x")
     assert "url:cheap.example" in tokens and "site:my.example" in tokens
@@ -132,6 +139,36 @@ def test_unknown_tokens_are_neutral() -> None:
     assert score.probability == 0.5 and score.tokens == ()
 
 
+def test_each_side_counts_the_tokens_of_its_decisions() -> None:
+    counts = memory([("check my channel", True), ("lovely", False), ("so lovely", False)])
+    assert counts.token_totals() == (
+        len(learning.tokens("check my channel")),
+        len(learning.tokens("lovely")) + len(learning.tokens("so lovely")),
+    )
+    counts.add(learning.tokens("so lovely"), learning.HAM, -1)
+    assert counts.token_totals()[1] == len(learning.tokens("lovely"))
+
+
+def test_a_sides_count_is_discounted_by_the_length_of_its_comments() -> None:
+    assert learning.side_weight(10, 160) == 10 * 16**learning.LENGTH_WEIGHT
+    assert learning.side_weight(10, 5) == 10  # shorter than one token: decisions alone
+    assert learning.side_weight(0, 0) == 0
+
+
+def test_a_common_word_does_not_lean_to_the_side_with_the_longer_comments() -> None:
+    # Every spam comment is long and has "the"; every other honest one is a quarter as
+    # long and has it too. Counting decisions alone, "the" would say spam (8 of 8 against
+    # 4 of 8); weighed by length, it is as common among the words of either side.
+    counts = learning.MemoryCounts()
+    for n in range(8):
+        counts.add(["the"] + [f"spam{n} {k}" for k in range(39)], learning.SPAM, 1)
+        honest = [f"honest{n} {k}" for k in range(9)]
+        counts.add((["the"] if n % 2 else ["a"]) + honest, learning.HAM, 1)
+    score = learning.score(counts, ["the"])
+    assert score.probability == 0.5 and score.tokens == ()
+    assert learning.token_probability(8, 4, 8, 8) > 0.6  # by decisions alone
+
+
 def test_nothing_to_say_before_both_kinds_of_decision() -> None:
     counts = memory([(SPAMMY, True)])
     score = learning.score(counts, learning.tokens(SPAMMY))
@@ -213,12 +250,15 @@ def test_every_decision_trains_and_undoing_it_untrains(
     domain.mark_spam(comment)
     db.session.commit()
     assert totals() == (1, 0) and model()["subscribe"] == (1, 0)
+    assert learning.DatabaseCounts().token_totals()[0] > 0 and lengths_match_the_model()
     domain.approve(comment)  # a moderator changes their mind
     db.session.commit()
     assert totals() == (0, 1) and model()["subscribe"] == (0, 1)
+    assert learning.DatabaseCounts().token_totals()[0] == 0 and lengths_match_the_model()
     domain.reject(comment)  # rejected teaches nothing
     db.session.commit()
     assert totals() == (0, 0) and model() == {}
+    assert learning.DatabaseCounts().token_totals() == (0, 0)
 
 
 def test_an_edit_retrains_on_the_new_text_and_a_deletion_forgets(
@@ -267,11 +307,14 @@ def test_the_retrained_model_is_the_same(
     domain.delete_comment(make_comment(Status.APPROVED, body="gone for good"), None)
     db.session.commit()
     incremental, counted = model(), totals()
+    lengths = learning.DatabaseCounts().token_totals()
+    assert lengths_match_the_model()
     result = runner.invoke(args=["spam", "retrain"])
     assert result.exit_code == 0, result.output
     assert "Retrained on 5 spam and 4 approved comments" in result.output
     db.session.expire_all()
     assert model() == incremental and totals() == counted == (5, 4)
+    assert learning.DatabaseCounts().token_totals() == lengths
 
 
 def test_a_new_comment_gets_its_score_shown_and_acts_once_trained(

@@ -19,7 +19,14 @@ from moderation.core.exceptions import DomainError
 from moderation.extensions import db
 from moderation.spam import rules
 from moderation.spam.checks import check_submission
-from moderation.spam.models import ReturningAuthors, RuleAction, RuleKind, SpamRule
+from moderation.spam.models import (
+    DEFAULT_HOLD_THRESHOLD,
+    DEFAULT_SPAM_THRESHOLD,
+    ReturningAuthors,
+    RuleAction,
+    RuleKind,
+    SpamRule,
+)
 
 from .conftest import ARTICLE_ID
 from .helpers import post_comment
@@ -139,8 +146,8 @@ def test_more_links_than_the_setting_are_held(app: Flask) -> None:
     rules.save_settings(
         rules.SettingsChange(
             max_links=2,
-            spam_threshold=0.99,
-            hold_threshold=0.8,
+            spam_threshold=DEFAULT_SPAM_THRESHOLD,
+            hold_threshold=DEFAULT_HOLD_THRESHOLD,
             returning_authors=ReturningAuthors.PREMODERATE,
         )
     )
@@ -153,8 +160,8 @@ def test_settings_are_checked(app: Flask) -> None:
     def change(**values: object) -> rules.SettingsChange:
         base: dict[str, object] = {
             "max_links": 3,
-            "spam_threshold": 0.99,
-            "hold_threshold": 0.8,
+            "spam_threshold": DEFAULT_SPAM_THRESHOLD,
+            "hold_threshold": DEFAULT_HOLD_THRESHOLD,
             "returning_authors": ReturningAuthors.PREMODERATE,
         }
         base.update(values)
@@ -214,8 +221,8 @@ def test_every_change_goes_to_the_audit_log(app: Flask, moderator: Moderator) ->
         moderator,
         rules.SettingsChange(
             max_links=4,
-            spam_threshold=0.99,
-            hold_threshold=0.8,
+            spam_threshold=DEFAULT_SPAM_THRESHOLD,
+            hold_threshold=DEFAULT_HOLD_THRESHOLD,
             returning_authors=ReturningAuthors.CONFIRMED,
         ),
     )

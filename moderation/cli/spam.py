@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from .. import comments as domain
 from ..core.database import db
 from ..spam import evaluation
+from ..spam.models import DEFAULT_HOLD_THRESHOLD, DEFAULT_SPAM_THRESHOLD
 from .errors import fail
 
 spam_cli = AppGroup("spam", help="Rebuild and measure the learning spam filter.")
@@ -28,8 +29,18 @@ def spam_retrain() -> None:
 
 @spam_cli.command("evaluate")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--spam-threshold", type=click.FloatRange(0.5, 1.0), default=0.99, show_default=True)
-@click.option("--hold-threshold", type=click.FloatRange(0.5, 1.0), default=0.8, show_default=True)
+@click.option(
+    "--spam-threshold",
+    type=click.FloatRange(0.5, 1.0),
+    default=DEFAULT_SPAM_THRESHOLD,
+    show_default=True,
+)
+@click.option(
+    "--hold-threshold",
+    type=click.FloatRange(0.5, 1.0),
+    default=DEFAULT_HOLD_THRESHOLD,
+    show_default=True,
+)
 @click.option(
     "--warm-up",
     type=click.IntRange(0),

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import learning
+from .models import DEFAULT_HOLD_THRESHOLD, DEFAULT_SPAM_THRESHOLD
 
 SPAM_LABELS = frozenset({"spam", "1", "true", "yes"})
 HAM_LABELS = frozenset({"ham", "0", "false", "no", "not spam", "honest"})
@@ -105,8 +106,8 @@ class Replay:
 def replay(
     comments: Iterable[Labelled],
     *,
-    spam_threshold: float = 0.99,
-    hold_threshold: float = 0.8,
+    spam_threshold: float = DEFAULT_SPAM_THRESHOLD,
+    hold_threshold: float = DEFAULT_HOLD_THRESHOLD,
     warm_up: int = WARM_UP,
 ) -> Replay:
     """Score each comment, then learn its label; count what happens after ``warm_up``."""

@@ -5,7 +5,9 @@ Each decision (approve: honest, spam: spam) adds the comment's tokens to the cou
 undoing a decision takes them out again, so the model is always the sum of the
 decisions standing. A new comment's probability of being spam combines the tokens it
 shares with past decisions by Robinson's method and Fisher's chi-square (as SpamBayes
-does); a token never seen, or seen as often on both sides, weighs nothing.
+does); a token never seen, or seen as often on both sides, weighs nothing. A token's
+share of each side's decisions is weighed against how long that side's comments are:
+a long comment carries more words, so a word found in many of them says less.
 
 The counts sit behind a small interface: the database's for the service, a dictionary's
 for replaying a labelled file (``spam evaluate``, the bench).
@@ -50,6 +52,14 @@ MIN_DEVIATION = 0.1
 # honest comment is not pushed to an extreme by many weakly spammy words together.
 MAX_DISCRIMINATORS = 15
 WHY_TOKENS = 5
+# How much the length of each side's comments discounts a token's share of them: its
+# share of the decisions is divided by this power of their average number of tokens. 0
+# counts decisions alone (a common word then leans to the side whose comments are
+# longer: spam that pastes a paragraph makes "to" and "the" spammy), 1 counts tokens
+# alone (a word in every short honest comment then weighs no more than one in a few
+# long spam ones); with the square root, half way, one spam threshold serves both
+# labelled bench files, which neither end allows.
+LENGTH_WEIGHT = 0.5
 
 # A long word also counts by its first letters, a crude stem that lets "subscribed" and
 # "subscribers" share what "subscribe" taught; six keep "channel" apart from "change".
@@ -174,6 +184,11 @@ class Counts(Protocol):
         """(spam decisions, honest decisions)."""
         ...
 
+    def token_totals(self) -> tuple[int, int]:
+        """(tokens of the spam decisions, tokens of the honest ones), each token once per
+        decision: the sum of each side's token counts."""
+        ...
+
     def lookup(self, tokens: Iterable[str]) -> Mapping[str, tuple[int, int]]:
         """(spam, honest) counts of the tokens seen before."""
         ...
@@ -189,22 +204,30 @@ class MemoryCounts:
     def __init__(self) -> None:
         self.spam = 0
         self.ham = 0
+        self.spam_tokens = 0
+        self.ham_tokens = 0
         self.table: dict[str, list[int]] = {}
 
     def totals(self) -> tuple[int, int]:
         return self.spam, self.ham
+
+    def token_totals(self) -> tuple[int, int]:
+        return self.spam_tokens, self.ham_tokens
 
     def lookup(self, tokens: Iterable[str]) -> Mapping[str, tuple[int, int]]:
         return {t: (c[0], c[1]) for t in tokens if (c := self.table.get(t))}
 
     def add(self, tokens: Iterable[str], label: str, amount: int) -> None:
         index = 0 if label == SPAM else 1
-        for token in tokens:
+        unique = dict.fromkeys(tokens)
+        for token in unique:
             self.table.setdefault(token, [0, 0])[index] += amount
         if label == SPAM:
             self.spam += amount
+            self.spam_tokens += amount * len(unique)
         else:
             self.ham += amount
+            self.ham_tokens += amount * len(unique)
 
 
 TOTALS_ID = 1
@@ -220,6 +243,14 @@ class DatabaseCounts:
             select(FilterTotals.spam, FilterTotals.ham).where(FilterTotals.id == TOTALS_ID)
         ).first()
         return (int(row.spam), int(row.ham)) if row is not None else (0, 0)
+
+    def token_totals(self) -> tuple[int, int]:
+        row = db.session.execute(
+            select(FilterTotals.spam_tokens, FilterTotals.ham_tokens).where(
+                FilterTotals.id == TOTALS_ID
+            )
+        ).first()
+        return (int(row.spam_tokens), int(row.ham_tokens)) if row is not None else (0, 0)
 
     def lookup(self, tokens: Iterable[str]) -> Mapping[str, tuple[int, int]]:
         wanted = list(tokens)
@@ -252,12 +283,16 @@ class DatabaseCounts:
                     set_={column.key: column + getattr(statement.excluded, column.key)},
                 )
             )
-        insert_unless_present(FilterTotals, {"id": TOTALS_ID, "spam": 0, "ham": 0})
+        insert_unless_present(
+            FilterTotals,
+            {"id": TOTALS_ID, "spam": 0, "ham": 0, "spam_tokens": 0, "ham_tokens": 0},
+        )
         total = FilterTotals.spam if label == SPAM else FilterTotals.ham
+        length = FilterTotals.spam_tokens if label == SPAM else FilterTotals.ham_tokens
         db.session.execute(
             update(FilterTotals)
             .where(FilterTotals.id == TOTALS_ID)
-            .values({total.key: total + amount})
+            .values({total.key: total + amount, length.key: length + amount * len(values)})
         )
 
 
@@ -323,8 +358,18 @@ def _chi2q(x2: float, freedom: int) -> float:
     return min(total, 1.0)
 
 
-def token_probability(spam: int, ham: int, spam_total: int, ham_total: int) -> float:
-    """Robinson's f(w): the token's spam ratio, pulled towards 0.5 while it is rare."""
+def side_weight(decisions: int, tokens: int) -> float:
+    """What a token's count on one side is divided by: the side's decisions, times its
+    comments' average number of tokens (at least 1) to the power ``LENGTH_WEIGHT``."""
+    if decisions <= 0:
+        return 0.0
+    return decisions * max(1.0, tokens / decisions) ** LENGTH_WEIGHT
+
+
+def token_probability(spam: int, ham: int, spam_total: float, ham_total: float) -> float:
+    """Robinson's f(w): the token's spam ratio, pulled towards 0.5 while it is rare.
+    ``spam_total`` and ``ham_total`` are what each side's count is divided by (see
+    ``side_weight``)."""
     # Counts below zero (a lesson taken back under tokens it was not taught with, before a
     # retrain) count as none.
     spam, ham = max(spam, 0), max(ham, 0)
@@ -342,11 +387,14 @@ def score(counts: Counts, comment_tokens: Iterable[str]) -> Score:
     if not spam_total or not ham_total:
         return Score(NEUTRAL, (), spam_total, ham_total)
     seen = counts.lookup(unique)
+    spam_tokens, ham_tokens = counts.token_totals()
+    spam_weight = side_weight(spam_total, spam_tokens)
+    ham_weight = side_weight(ham_total, ham_tokens)
     weighed = []
     for token in unique:
         if token not in seen:
             continue  # never seen: neutral
-        f = token_probability(*seen[token], spam_total, ham_total)
+        f = token_probability(*seen[token], spam_weight, ham_weight)
         if abs(f - NEUTRAL) >= MIN_DEVIATION:
             weighed.append((token, min(max(f, 1e-6), 1 - 1e-6)))
     weighed.sort(key=lambda item: (-abs(item[1] - NEUTRAL), item[0]))
@@ -395,5 +443,13 @@ def load_counts(counts: MemoryCounts) -> None:
     ]
     for start in range(0, len(rows), 500):
         db.session.execute(insert(FilterToken), rows[start : start + 500])
-    db.session.add(FilterTotals(id=TOTALS_ID, spam=counts.spam, ham=counts.ham))
+    db.session.add(
+        FilterTotals(
+            id=TOTALS_ID,
+            spam=counts.spam,
+            ham=counts.ham,
+            spam_tokens=counts.spam_tokens,
+            ham_tokens=counts.ham_tokens,
+        )
+    )
     db.session.flush()

@@ -55,6 +55,12 @@ class SpamRule(Model):
         return f"<SpamRule {self.id} {self.action.value} {self.kind.value}>"
 
 
+# The learning filter's thresholds until the owner sets others: above the first a comment
+# goes to the spam tab, above the second it is held with the filter's reason.
+DEFAULT_SPAM_THRESHOLD = 0.965
+DEFAULT_HOLD_THRESHOLD = 0.8
+
+
 class SpamSettings(Model):
     """The owner's settings for the checks: one row, id 1, made on first use."""
 
@@ -65,8 +71,8 @@ class SpamSettings(Model):
     max_links: Mapped[int] = mapped_column(Integer, default=3)
     # The learning filter's probability above which a comment goes to the spam tab, or
     # is held with the reason; it acts only once it has seen enough decisions.
-    spam_threshold: Mapped[float] = mapped_column(Float, default=0.99)
-    hold_threshold: Mapped[float] = mapped_column(Float, default=0.8)
+    spam_threshold: Mapped[float] = mapped_column(Float, default=DEFAULT_SPAM_THRESHOLD)
+    hold_threshold: Mapped[float] = mapped_column(Float, default=DEFAULT_HOLD_THRESHOLD)
     returning_authors: Mapped[ReturningAuthors] = mapped_column(
         string_enum(ReturningAuthors, "spam_returning_authors"),
         default=ReturningAuthors.PREMODERATE,
@@ -78,13 +84,16 @@ class SpamSettings(Model):
 
 
 class FilterTotals(Model):
-    """How many decisions the learning filter has seen: one row, id 1."""
+    """How many decisions the learning filter has seen, and how many tokens they carried
+    (each token once per decision), spam and honest: one row, id 1."""
 
     __tablename__ = "spam_filter_totals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     spam: Mapped[int] = mapped_column(Integer, default=0)
     ham: Mapped[int] = mapped_column(Integer, default=0)
+    spam_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    ham_tokens: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class FilterToken(Model):

@@ -23,7 +23,15 @@ from ..core.database import db, insert_unless_present, utcnow
 from ..core.exceptions import DomainError
 from ..core.i18n import Text, _, _n
 from ..core.text import control_characters, normalize_email
-from .models import ReturningAuthors, RuleAction, RuleKind, SpamRule, SpamSettings
+from .models import (
+    DEFAULT_HOLD_THRESHOLD,
+    DEFAULT_SPAM_THRESHOLD,
+    ReturningAuthors,
+    RuleAction,
+    RuleKind,
+    SpamRule,
+    SpamSettings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +158,8 @@ class RuleSet:
     stamp: tuple[int, datetime]
     version: int
     max_links: int = 3
-    spam_threshold: float = 0.99
-    hold_threshold: float = 0.8
+    spam_threshold: float = DEFAULT_SPAM_THRESHOLD
+    hold_threshold: float = DEFAULT_HOLD_THRESHOLD
     returning_authors: ReturningAuthors = ReturningAuthors.PREMODERATE
     rules: tuple[CompiledRule, ...] = ()
 
