@@ -180,13 +180,9 @@ def tokens(body: str, website: str = "") -> list[str]:
 
 
 class Counts(Protocol):
-    def totals(self) -> tuple[int, int]:
-        """(spam decisions, honest decisions)."""
-        ...
-
-    def token_totals(self) -> tuple[int, int]:
-        """(tokens of the spam decisions, tokens of the honest ones), each token once per
-        decision: the sum of each side's token counts."""
+    def sizes(self) -> tuple[int, int, int, int]:
+        """(spam decisions, honest decisions, tokens of the spam decisions, tokens of the
+        honest ones), each token once per decision: the sum of each side's token counts."""
         ...
 
     def lookup(self, tokens: Iterable[str]) -> Mapping[str, tuple[int, int]]:
@@ -207,6 +203,9 @@ class MemoryCounts:
         self.spam_tokens = 0
         self.ham_tokens = 0
         self.table: dict[str, list[int]] = {}
+
+    def sizes(self) -> tuple[int, int, int, int]:
+        return self.spam, self.ham, self.spam_tokens, self.ham_tokens
 
     def totals(self) -> tuple[int, int]:
         return self.spam, self.ham
@@ -238,19 +237,28 @@ class DatabaseCounts:
     caller's transaction (tokens in sorted order, so two decisions at once cannot
     deadlock on PostgreSQL)."""
 
-    def totals(self) -> tuple[int, int]:
+    def sizes(self) -> tuple[int, int, int, int]:
         row = db.session.execute(
-            select(FilterTotals.spam, FilterTotals.ham).where(FilterTotals.id == TOTALS_ID)
+            select(
+                FilterTotals.spam,
+                FilterTotals.ham,
+                FilterTotals.spam_tokens,
+                FilterTotals.ham_tokens,
+            ).where(FilterTotals.id == TOTALS_ID)
         ).first()
-        return (int(row.spam), int(row.ham)) if row is not None else (0, 0)
+        if row is None:
+            return 0, 0, 0, 0
+        return int(row.spam), int(row.ham), int(row.spam_tokens), int(row.ham_tokens)
+
+    def totals(self) -> tuple[int, int]:
+        """(spam decisions, honest decisions)."""
+        spam, ham, _, _ = self.sizes()
+        return spam, ham
 
     def token_totals(self) -> tuple[int, int]:
-        row = db.session.execute(
-            select(FilterTotals.spam_tokens, FilterTotals.ham_tokens).where(
-                FilterTotals.id == TOTALS_ID
-            )
-        ).first()
-        return (int(row.spam_tokens), int(row.ham_tokens)) if row is not None else (0, 0)
+        """Each side's tokens, as ``sizes`` counts them."""
+        _, _, spam_tokens, ham_tokens = self.sizes()
+        return spam_tokens, ham_tokens
 
     def lookup(self, tokens: Iterable[str]) -> Mapping[str, tuple[int, int]]:
         wanted = list(tokens)
@@ -382,12 +390,11 @@ def token_probability(spam: int, ham: int, spam_total: float, ham_total: float) 
 
 def score(counts: Counts, comment_tokens: Iterable[str]) -> Score:
     """How likely a comment with these tokens is spam, given the decisions so far."""
-    spam_total, ham_total = counts.totals()
+    spam_total, ham_total, spam_tokens, ham_tokens = counts.sizes()
     unique = list(dict.fromkeys(comment_tokens))
     if not spam_total or not ham_total:
         return Score(NEUTRAL, (), spam_total, ham_total)
     seen = counts.lookup(unique)
-    spam_tokens, ham_tokens = counts.token_totals()
     spam_weight = side_weight(spam_total, spam_tokens)
     ham_weight = side_weight(ham_total, ham_tokens)
     weighed = []
