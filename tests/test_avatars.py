@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from moderation.comments.avatars import (
     AvatarSheet,
     gravatar_img,
@@ -13,9 +15,22 @@ EMAIL = "Reader.Name+films@Example.org"
 
 
 def cells(svg: str) -> str:
-    match = re.search(r' d="([^"]+)"', svg)
+    """The path of the pattern (after the background's)."""
+    match = re.search(r"<path stroke=#[0-9a-f]{6} d=([^ ]+) />", svg)
     assert match
     return match.group(1)
+
+
+def runs(path: str) -> list[tuple[float, int, int]]:
+    """Each stroke of the pattern as (x, y, length), its moves made absolute."""
+    strokes = []
+    x = y = 0.0
+    for move, dx, dy, length in re.findall(r"([Mm])(-?\d*\.?\d+),(-?\d+)h(\d)", path):
+        x, y = (float(dx), float(dy)) if move == "M" else (x + float(dx), y + float(dy))
+        strokes.append((x, int(y), int(length)))
+        x += int(length)
+    assert "".join(re.findall(r"[Mm]-?\d*\.?\d+,-?\d+h\d", path)) == path
+    return strokes
 
 
 def test_same_email_and_secret_give_the_same_picture() -> None:
@@ -52,24 +67,42 @@ def test_output_holds_no_email_and_no_plain_hash_of_it() -> None:
 def test_identicon_is_a_decorative_inline_svg_that_is_mirrored() -> None:
     svg = str(identicon_svg(EMAIL, "secret"))
     assert svg.startswith("<svg") and svg.endswith("</svg>")
-    assert 'aria-hidden="true"' in svg and "<script" not in svg and "href" not in svg
-    # A stroke per run of cells, half a cell in from the square's edge: M{x}.5 {y + 1}h{n}.
-    runs = re.findall(r"M(\d?)\.5 (\d)h(\d)", cells(svg))
-    assert runs and "".join(f"M{x}.5 {y}h{n}" for x, y, n in runs) == cells(svg)
-    grid = {(int(x or 0) + step, int(y) - 1) for x, y, n in runs for step in range(int(n))}
+    assert "aria-hidden=true" in svg and "<script" not in svg and "href" not in svg
+    # A stroke per run of cells, half a cell in from the square's edge, along y + 1.
+    strokes = runs(cells(svg))
+    assert strokes and all(x % 1 == 0.5 for x, _, _ in strokes)
+    grid = {(int(x) + step, y - 1) for x, y, n in strokes for step in range(n)}
     assert all(0 <= x < 5 and 0 <= y < 5 for x, y in grid)
     assert grid == {(4 - x, y) for x, y in grid}  # left and right halves mirror
 
 
 def test_a_page_draws_each_commenter_once() -> None:
     sheet = AvatarSheet("secret", prefix="post-")
-    uses = [sheet.of(email) for email in (EMAIL, "other@example.org", EMAIL.upper())]
-    assert uses[0] == uses[2] != uses[1]
-    assert re.fullmatch(r'<svg aria-hidden="true"><use href="#post-a[0-9a-f]{6}"/></svg>', uses[0])
-    symbols = str(sheet.symbols())
-    assert symbols.count("<symbol ") == 2 and "example.org" not in symbols
-    assert cells(symbols) == cells(identicon_svg(EMAIL, "secret"))
-    assert AvatarSheet("secret").symbols() == ""  # nothing drawn, nothing sent
+    avatars = [sheet.of(email) for email in (EMAIL, "other@example.org", EMAIL.upper())]
+    # The first comment of each commenter draws their picture, under an id; the others
+    # use it.
+    drawn = r"<svg aria-hidden=true id=(post-[\w-]{4}) viewBox=0,0,6,6>.*</svg>"
+    first = re.fullmatch(drawn, avatars[0])
+    assert first and "example.org" not in avatars[0]
+    assert avatars[2] == f"<svg aria-hidden=true><use href=#{first.group(1)} /></svg>"
+    assert avatars[1].startswith("<svg aria-hidden=true id=post-") and "<use" not in avatars[1]
+    assert cells(avatars[0]) == cells(identicon_svg(EMAIL, "secret"))
+    assert sheet.of(EMAIL) == avatars[2]
+
+
+def test_the_drawing_is_the_same_grid_as_before() -> None:
+    """Written shorter, the pattern draws the very same cells: each run once, in order."""
+    for n in range(200):
+        strokes = runs(cells(identicon_svg(f"reader{n}@example.org", "secret")))
+        rows = [y for _, y, _ in strokes]
+        assert rows == sorted(rows) and all(1 <= y <= 5 for y in rows)
+        assert all(0.5 <= x and x + length <= 5.5 for x, _, length in strokes)
+
+
+def test_an_avatar_id_prefix_must_go_unquoted() -> None:
+    AvatarSheet("secret", prefix="a-film_review.2-")
+    with pytest.raises(ValueError):
+        AvatarSheet("secret", prefix='x" onload="')
 
 
 def test_gravatar_only_when_asked_and_without_the_email() -> None:

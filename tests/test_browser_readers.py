@@ -49,15 +49,15 @@ def test_older_comments_load_in_place_and_a_permalink_opens_their_page(
     url = sites.publish("/long", sites.snippet("long"))
     page.goto(url)
     expect_text(page, ".mc-count", "5 comments")
-    expect(page.locator(".mc-widget > ol > li")).to_have_count(2)
+    expect(page.locator(".mc-thread > li")).to_have_count(2)
     assert page.locator(f"#comment-{ids[0]}").count() == 0
     older = page.get_by_role("link", name="Show older comments")
     older.click()
-    expect(page.locator(".mc-widget > ol > li")).to_have_count(4)
+    expect(page.locator(".mc-thread > li")).to_have_count(4)
     page.get_by_role("link", name="Show older comments").click()
-    expect(page.locator(".mc-widget > ol > li")).to_have_count(5)
+    expect(page.locator(".mc-thread > li")).to_have_count(5)
     # Oldest first (the default): the older ones went above, in order.
-    texts = page.locator(".mc-widget > ol > li .mc-body").all_inner_texts()
+    texts = page.locator(".mc-thread > li > header + div").all_inner_texts()
     assert texts == [f"Comment number {n}" for n in range(5)]
     assert page.get_by_role("link", name="Show older comments").count() == 0
     assert page.url == url  # no navigation
@@ -76,7 +76,7 @@ def test_dates_are_relative_when_recent_with_the_exact_time_in_the_title(
     sites = make_sites()
     add_comment(sites.app, "dates", "Just said")
     page.goto(sites.publish("/dates", sites.snippet("dates")))
-    time = page.locator(".mc-date time")
+    time = page.locator("li[id] > header > a > time")
     expect(time).to_have_text("now")
     assert "2" in (time.get_attribute("title") or "")  # a full date, with the year
 
@@ -104,7 +104,7 @@ def test_edit_and_delete_within_the_window_and_pending_after_reload(
     # Reloaded: the comment is still shown to its author, and still theirs to change.
     page.reload()
     expect(page.locator(".mc-pending")).to_have_count(1)
-    expect(page.locator(".mc-pending .mc-body")).to_have_text("The best film")
+    expect(page.locator(".mc-pending > header + div")).to_have_text("The best film")
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator(".mc-pending").get_by_role("button", name="Delete").click()
     expect_text(page, "[role=status]", "Your comment was deleted.")
@@ -127,7 +127,7 @@ def test_an_approved_comment_edited_goes_back_to_moderation_and_says_so(
 
     approve_all(sites.app)
     page.reload()
-    published = page.locator(".mc-comment:not(.mc-pending)")
+    published = page.locator(".mc-thread li[id]:not(.mc-pending)")
     expect(published).to_have_count(1)
     published.get_by_role("button", name="Edit").click()
     published.get_by_role("textbox", name="Editing your comment").fill("Second words")
@@ -296,7 +296,7 @@ def test_no_axe_violations_with_the_new_controls(
     expect(page.get_by_role("link", name="Show older comments")).to_have_count(1)
     assert axe_violations(page) == []
     page.get_by_role("link", name="Show older comments").click()
-    expect(page.locator(".mc-widget > ol > li")).to_have_count(3)
+    expect(page.locator(".mc-thread > li")).to_have_count(3)
     page.locator(".mc-pending").get_by_role("button", name="Edit").click()
     assert axe_violations(page) == []
 
@@ -328,7 +328,7 @@ def test_screenshots_of_the_three_looks(
             f'<div data-comments="looks" data-title="Looks"{attribute}></div>',
         )
     )
-    expect(page.locator(".mc-comment")).to_have_count(2)
+    expect(page.locator(".mc-thread li[id]")).to_have_count(2)
     page.screenshot(path=str(DOCS / f"widget-{look}.png"), full_page=True)
 
 
@@ -370,8 +370,8 @@ def test_data_sort_overrides_the_owners_order_per_widget(
             '<div id="owner" data-comments="sorted"></div>',
         )
     )
-    newest = page.locator("#newest .mc-widget > ol > li .mc-body")
-    owner = page.locator("#owner .mc-widget > ol > li .mc-body")
+    newest = page.locator("#newest .mc-thread > li > header + div")
+    owner = page.locator("#owner .mc-thread > li > header + div")
     expect(newest).to_have_count(3)
     expect(owner).to_have_count(3)
     assert newest.all_inner_texts() == [f"Comment number {n}" for n in (2, 1, 0)]

@@ -121,12 +121,12 @@ def test_hostile_comments_run_no_script_in_the_widget_or_the_embed_page(
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 
     page.goto(blog_page(live_server_factory, snippet(url, "hostile")))
-    comments = page.locator(".mc-comment")
+    comments = page.locator(".mc-thread li[id]")
     expect(comments).to_have_count(count)
     assert "<script>window.__xss = 1</script>" in comments.first.inner_text()  # shown as text
     assert_no_script_ran(page, dialogs)
     assert page.evaluate(NO_SCRIPT_LINKS) == []
-    for link in page.locator(".mc-body a, .mc-author a").all():
+    for link in page.locator("header + div a, header > b > a").all():
         link.hover()  # mouse handlers, had any survived
     assert_no_script_ran(page, dialogs)
 
@@ -140,10 +140,10 @@ def test_hostile_comments_run_no_script_in_the_widget_or_the_embed_page(
     assert_no_script_ran(page, dialogs)
 
     page.goto(f"{url}/embed/hostile")
-    expect(page.locator(".mc-comment")).to_have_count(count)
+    expect(page.locator(".mc-thread li[id]")).to_have_count(count)
     assert_no_script_ran(page, dialogs)
     assert page.evaluate(NO_SCRIPT_LINKS) == []
-    for link in page.locator(".mc-body a").all():
+    for link in page.locator("header + div a").all():
         link.click()  # plain links only: nothing to run
     assert_no_script_ran(page, dialogs)
 
@@ -179,7 +179,7 @@ def test_widget_and_embed_page_have_no_axe_violations(
     page.emulate_media(color_scheme=scheme)
 
     page.goto(blog_page(live_server_factory, snippet(url, "accessible")))
-    expect(page.locator(".mc-comment")).to_have_count(2)
+    expect(page.locator(".mc-thread li[id]")).to_have_count(2)
     assert axe_violations(page) == []
     # With the reply form open and every field in error.
     page.get_by_role("button", name="Reply to Ann").click()

@@ -104,7 +104,7 @@ def test_approve_in_the_queue_then_see_it_on_the_blog(
     assert errors == []
 
     page.goto(f"{server.url}/embed/cell-7")
-    assert "I cried twice." in page.locator(".mc-body").inner_text()
+    assert "I cried twice." in page.locator(".mc-thread header + div").inner_text()
     assert page.locator("em", has_text="twice").count() == 1
 
 
@@ -161,7 +161,7 @@ def test_without_javascript_the_buttons_are_plain_forms(
         assert f"Comment #{first} approved." in page.get_by_role("status").first.inner_text()
         assert page.locator(f"#comment-{first}").count() == 0
         page.goto(f"{server.url}/embed/cell-7")
-        assert "No scripts here" in page.locator(".mc-body").inner_text()
+        assert "No scripts here" in page.locator(".mc-thread header + div").inner_text()
     finally:
         context.close()
 

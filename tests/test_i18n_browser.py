@@ -162,8 +162,8 @@ def test_the_widget_in_arabic_reads_right_to_left(
     assert section.get_attribute("dir") == "rtl" and section.get_attribute("lang") == "ar"
     assert section.evaluate("el => getComputedStyle(el).direction") == "rtl"
     # Mirrored: the avatar stands right of the name, the form's labels start on the right.
-    avatar = widget(page, ".mc-comment header svg, .mc-comment header img").bounding_box()
-    name = widget(page, ".mc-author").bounding_box()
+    avatar = widget(page, ".mc-thread header > svg, .mc-thread header > img").bounding_box()
+    name = widget(page, ".mc-thread header > b").bounding_box()
     assert avatar is not None and name is not None
     assert avatar["x"] > name["x"]
     label = widget(page, "label[for$='mc-name']").bounding_box()

@@ -46,18 +46,19 @@ PACKAGE = Path(__file__).resolve().parent.parent / "moderation"
 # page (an <img onerror>, a <math>, an <svg> from a comment) came from an attacker.
 PAGE_TAGS = frozenset(
     """html head body meta title link style script noscript iframe main header footer nav
-    aside section article div p span a em strong code pre kbd br blockquote ul ol li dl dt
+    aside section article div p span a b i em strong code pre kbd br blockquote ul ol li dl dt
     dd h1 h2 h3 table thead tbody tr th td form label input textarea select option datalist
     button details summary time svg symbol use rect path img small template""".split()
 )
-# SVG is only ever the identicon: an <svg class="mc-avatar"> holding a <rect> and a <path>,
-# or, on a page of comments, the sheet of them (<svg class="mc-avatars">, a <symbol> per
-# commenter) and a bare <svg aria-hidden="true"> per comment that <use>s one of them.
+# SVG is only ever the identicon: an <svg class="mc-avatar"> holding two <path>s, or, on a
+# page of comments, the same drawn by each commenter's first comment (<svg aria-hidden
+# id viewBox>) and a bare <svg aria-hidden> for each of the others that <use>s it.
 SVG_CHILDREN = frozenset({"rect", "path", "symbol", "use"})
 
 
 def is_identicon(values: dict[str, str]) -> bool:
-    return values.get("class") in ("mc-avatar", "mc-avatars") or values == {"aria-hidden": "true"}
+    drawn = {"aria-hidden": "true", "id": values.get("id", ""), "viewbox": "0,0,6,6"}
+    return values.get("class") == "mc-avatar" or values in ({"aria-hidden": "true"}, drawn)
 
 
 URL_ATTRIBUTES = frozenset(

@@ -32,7 +32,7 @@ def add_threads(make_comment: Callable[..., Comment], n: int) -> list[Comment]:
 
 
 def shown_ids(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'<li class="mc-comment[^"]*" id="comment-(\d+)"', html)]
+    return [int(i) for i in re.findall(r"<li(?: class=\"[^\"]*\")? id=comment-(\d+)>", html)]
 
 
 def test_pages_hold_whole_threads_newest_first_and_link_to_older_ones(
@@ -102,7 +102,7 @@ def test_a_permalink_to_an_older_comment_opens_its_page(
     html = client.get(f"{FRAGMENT}?comment={reply.id}").get_data(as_text=True)
     assert reply.id in shown_ids(html) and roots[1].id in shown_ids(html)
     page = client.get(f"/embed/{ARTICLE_ID}?comment={reply.id}").get_data(as_text=True)
-    assert f'id="comment-{reply.id}"' in page
+    assert f"id=comment-{reply.id}>" in page
     # A comment on the newest page opens the newest page, as it is.
     newest = client.get(FRAGMENT).get_data(as_text=True)
     assert client.get(f"{FRAGMENT}?comment={roots[5].id}").get_data(as_text=True) == newest

@@ -9,6 +9,7 @@ cannot). Gravatar pictures are used only when the site owner turns ``GRAVATAR`` 
 
 from __future__ import annotations
 
+import base64
 import colorsys
 import hashlib
 import hmac
@@ -50,8 +51,10 @@ def _drawing(digest: bytes) -> str:
     if not any(rows):  # never show an empty square
         rows[GRID // 2].add(GRID // 2)
     # The grid sits half a cell in from each edge of the 6×6 square: a run of cells in
-    # row y is a stroke one unit wide along y + 1.
+    # row y is a stroke one unit wide along y + 1. Each run starts with an absolute move
+    # or one relative to where the last ended, whichever is shorter.
     path = []
+    end: tuple[int, int] | None = None
     for y, cells in enumerate(rows):
         x = 0
         while x < GRID:
@@ -59,11 +62,18 @@ def _drawing(digest: bytes) -> str:
                 start = x
                 while x in cells:
                     x += 1
-                path.append(f"M{start or ''}.5 {y + 1}h{x - start}")
+                move = f"M{start or ''}.5,{y + 1}"
+                if end is not None:
+                    step = f"m{start - end[0]},{y + 1 - end[1]}"
+                    move = min(move, step, key=len)
+                path.append(f"{move}h{x - start}")
+                end = (x, y + 1)
             x += 1
+    # The background is a filled path too, fewer bytes than a <rect>; no value needs
+    # quotes (commas separate the numbers).
     return (
-        f'<rect width="6" height="6" fill="{_colour(hue, 0.45, 0.90)}"/>'
-        f'<path stroke="{_colour(hue, 0.55, 0.38)}" d="{"".join(path)}"/>'
+        f"<path fill={_colour(hue, 0.45, 0.90)} d=M0,0h6v6H0 />"
+        f"<path stroke={_colour(hue, 0.55, 0.38)} d={''.join(path)} />"
     )
 
 
@@ -73,22 +83,24 @@ def _colour(hue: int, saturation: float, lightness: float) -> str:
     return "#" + "".join(f"{round(part * 255):02x}" for part in (red, green, blue))
 
 
-VIEW_BOX = "0 0 6 6"
+VIEW_BOX = "0,0,6,6"
 
 
 # Cached by the keyed digest, never by the email: the same commenter is drawn once.
 @lru_cache(maxsize=4096)
 def _identicon(digest: bytes, size: int) -> Markup:
     return Markup(
-        f'<svg class="mc-avatar" xmlns="http://www.w3.org/2000/svg" viewBox="{VIEW_BOX}" '
-        f'width="{size}" height="{size}" aria-hidden="true" focusable="false">'
+        f'<svg class="mc-avatar" viewBox={VIEW_BOX} width={size} height={size} '
+        "aria-hidden=true>"
         f"{_drawing(digest)}</svg>"
     )
 
 
 @lru_cache(maxsize=4096)
-def _symbol(digest: bytes, symbol_id: str) -> Markup:
-    return Markup(f'<symbol id="{symbol_id}" viewBox="{VIEW_BOX}">{_drawing(digest)}</symbol>')
+def _drawn(digest: bytes, avatar_id: str) -> Markup:
+    return Markup(
+        f"<svg aria-hidden=true id={avatar_id} viewBox={VIEW_BOX}>{_drawing(digest)}</svg>"
+    )
 
 
 def identicon_svg(email: str, secret_key: str, size: int = SIZE) -> Markup:
@@ -96,23 +108,39 @@ def identicon_svg(email: str, secret_key: str, size: int = SIZE) -> Markup:
     return _identicon(identity_digest(email, secret_key), size)
 
 
-class AvatarSheet:
-    """The avatars of one page: each commenter's identicon drawn once, as an SVG
-    ``<symbol>``, and a ``<use>`` of it for each of their comments.
+def avatar_key(digest: bytes) -> str:
+    """Four characters naming a commenter's drawing: 24 bits of the keyed digest the
+    picture does not use, in URL-safe base64. The same commenter gets the same key on
+    every page of an article, so an older page's avatars, added to the list, agree with
+    those already there."""
+    return base64.urlsafe_b64encode(digest[20:23]).decode()
 
-    Symbol ids start with ``prefix`` (several fragments may share a page) and come from
-    bytes of the keyed digest the picture does not use, never from the email.
+
+# Ids go unquoted into the markup: the prefix is an article id (a slug) and a hyphen.
+def _unquotable(prefix: str) -> bool:
+    return all(char.isascii() and (char.isalnum() or char in "._-") for char in prefix)
+
+
+class AvatarSheet:
+    """The avatars of one page: each commenter's identicon drawn once, by the first of
+    their comments (an ``<svg>`` with an id), and a ``<use>`` of that drawing for each of
+    the others.
+
+    Ids start with ``prefix`` (several fragments may share a page) and come from bytes of
+    the keyed digest the picture does not use, never from the email.
     """
 
     def __init__(
         self, secret_key: str, *, gravatar: bool = False, prefix: str = "", inline: bool = False
     ) -> None:
+        if not _unquotable(prefix):
+            raise ValueError(f"an avatar id prefix of letters, digits, '.', '_', '-': {prefix!r}")
         self.secret_key = secret_key
         self.gravatar = gravatar
         self.prefix = prefix
-        # Inline: each avatar a whole SVG (a comment shown alone, outside any sheet).
+        # Inline: each avatar a whole SVG (a comment shown alone, outside any page).
         self.inline = inline
-        self._symbols: dict[str, Markup] = {}
+        self._drawn: set[str] = set()
         self._uses: dict[str, Markup] = {}
 
     def of(self, email: str) -> Markup:
@@ -122,24 +150,18 @@ class AvatarSheet:
         if self.inline:
             return identicon_svg(email, self.secret_key)
         use = self._uses.get(email)
-        if use is None:
-            digest = identity_digest(email, self.secret_key)
-            symbol_id = f"{self.prefix}a{digest[20:23].hex()}"
-            if symbol_id not in self._symbols:
-                self._symbols[symbol_id] = _symbol(digest, symbol_id)
-            # Sized by the widget's stylesheet, which the fragment links.
-            use = Markup(f'<svg aria-hidden="true"><use href="#{symbol_id}"/></svg>')
-            self._uses[email] = use
-        return use
-
-    def symbols(self) -> Markup:
-        """Every symbol the page's avatars use, in one hidden SVG (none for Gravatar)."""
-        if not self._symbols:
-            return Markup("")
-        return Markup(
-            '<svg class="mc-avatars" xmlns="http://www.w3.org/2000/svg" width="0" height="0" '
-            'aria-hidden="true" focusable="false">' + "".join(self._symbols.values()) + "</svg>"
-        )
+        if use is not None:
+            return use
+        digest = identity_digest(email, self.secret_key)
+        avatar_id = f"{self.prefix}{avatar_key(digest)}"
+        # Sized by the widget's stylesheet, which the fragment links.
+        self._uses[email] = Markup(f"<svg aria-hidden=true><use href=#{avatar_id} /></svg>")
+        # Another address with the same 24-bit key (about one page in 30 with 1,000
+        # commenters) shows the earlier one's picture: never an error, never an address.
+        if avatar_id in self._drawn:
+            return self._uses[email]
+        self._drawn.add(avatar_id)
+        return _drawn(digest, avatar_id)
 
 
 def gravatar_img(email: str, size: int = SIZE) -> Markup:

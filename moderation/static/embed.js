@@ -104,7 +104,7 @@
         () => (context.ready = true) // without the second part, links work as links
       ));
     root.addEventListener("click", (event) => {
-      const date = event.target.closest(".mc-date");
+      const date = event.target.closest("li[id] > header > a");
       if (date) {
         event.preventDefault();
         history.replaceState(null, "", date.hash);

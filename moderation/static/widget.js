@@ -59,12 +59,21 @@ window.MCWidget = (c) => {
     place.replaceChildren(make("p", "mc-notice" + (error ? " mc-notice-error" : ""), text));
   };
 
+  // A commenter's first avatar on the page holds the drawing the others <use>: a comment
+  // that leaves hands it on to the next that uses it.
+  const handOver = (item) => {
+    const drawing = $(":scope > header > svg[id]", item);
+    const users = drawing ? [...root.querySelectorAll(`use[href="#${drawing.id}"]`)] : [];
+    const next = users.find((u) => !item.contains(u)) || users.find((u) => u.closest("li") !== item);
+    if (next) next.parentNode.replaceWith(drawing);
+  };
+
   // Where a comment goes: under its parent, or in the top-level list.
   const place = (item, parent) => {
     const under = parent && root.getElementById("comment-" + parent);
-    let list = under ? $(":scope > ol", under) : $(".mc-widget > ol");
+    let list = under ? $(":scope > ol", under) : $(".mc-thread");
     if (!list) {
-      list = make("ol", under ? "mc-thread mc-replies" : "mc-thread");
+      list = make("ol", under ? "" : "mc-thread");
       if (under) under.append(list);
       else $(".mc-count").after(list);
       $(".mc-empty")?.remove();
@@ -77,7 +86,6 @@ window.MCWidget = (c) => {
   const own = (entry) => {
     const item = root.getElementById("comment-" + entry.id);
     if (!item || $(".mc-own", item)) return;
-    const article = $("article", item);
     const bar = make("p", "mc-own");
     const line = make("div", "mc-line");
     line.setAttribute("aria-live", "polite");
@@ -85,7 +93,8 @@ window.MCWidget = (c) => {
     const remove = make("button", "mc-delete", t("delete"));
     for (const b of [edit, remove]) b.type = "button";
     bar.append(edit, remove);
-    article.append(bar, line);
+    item.insertBefore(line, $(":scope > ol", item));
+    line.before(bar);
     const refused = (answer) => {
       say((answer && answer.error) || t("failed"), true, line);
       if (answer && answer.status === 403) {
@@ -94,7 +103,7 @@ window.MCWidget = (c) => {
       }
     };
     edit.addEventListener("click", () => {
-      const body = $(".mc-body", article);
+      const body = $(":scope > header + div", item);
       const box = make("textarea", "mc-edit-box");
       box.value = entry.body;
       box.rows = 5;
@@ -119,6 +128,7 @@ window.MCWidget = (c) => {
         try {
           const answer = await call(`${api}/comments/${entry.id}${lang}`, "PATCH", json({ edit_token: entry.token, body: box.value }));
           const fresh = parse(answer.comment_html).firstElementChild;
+          handOver(item);
           $(":scope > ol", item) && fresh.append($(":scope > ol", item));
           item.replaceWith(fresh);
           Object.assign(entry, { body: box.value, html: answer.comment_html });
@@ -137,6 +147,7 @@ window.MCWidget = (c) => {
       try {
         const answer = await call(`${api}/comments/${entry.id}${lang}`, "DELETE", json({ edit_token: entry.token }));
         forget(entry.id);
+        handOver(item);
         item.remove();
         say(answer.message);
         $(".mc-status").tabIndex = -1;
@@ -167,16 +178,18 @@ window.MCWidget = (c) => {
     link.textContent = t("loading");
     try {
       const page = parse(await (await c.get(`/embed/${c.path}/fragment?${query}`)).text());
-      const list = $(".mc-widget > ol");
-      const fresh = $(".mc-widget > ol", page);
+      const list = $(".mc-thread");
+      const fresh = $(".mc-thread", page);
       const items = fresh ? [...fresh.children] : [];
       root.querySelectorAll(".mc-paging").forEach((nav) => nav.remove());
       if (link.dataset.before && list) {
+        // A commenter already drawn here keeps one drawing: the page's are the same.
+        for (const drawing of page.querySelectorAll("svg[id]")) if (root.getElementById(drawing.id)) drawing.removeAttribute("id");
         if (widget.dataset.sort === "newest") list.append(...items);
         else list.prepend(...items);
       } else if (list && fresh) list.replaceWith(fresh);
       for (const nav of page.querySelectorAll(".mc-paging")) {
-        if (widget.dataset.sort === "newest") $(".mc-widget > ol").after(nav);
+        if (widget.dataset.sort === "newest") ($(".mc-thread").closest("form") || $(".mc-thread")).after(nav);
         else $(".mc-count").after(nav);
       }
       c.dates(root);
@@ -249,9 +262,8 @@ window.MCWidget = (c) => {
     parent = link ? link.value : "";
     $(".mc-replying").hidden = !link;
     if (link) {
-      const item = link.closest("article");
-      $(".mc-reply-name").textContent = $(".mc-author", item).textContent;
-      item.after(form);
+      $(".mc-reply-name").textContent = $("header > b", link.parentNode).textContent;
+      link.after(form);
       body.focus();
     } else {
       home.after(form);
