@@ -1,5 +1,8 @@
 """Side by side, under load: this service, Isso 0.14 and a bare WSGI app serving the
 same bytes, each under gunicorn with 2 sync workers, driven by wrk at fixed concurrency.
+Comment POSTs are also measured on the floor of this service's stack: a Flask app whose
+only work is a Flask-WTF form and one Flask-SQLAlchemy row, how far any POST of ours
+could go.
 
     .venv/bin/python bench/side_by_side.py [--seconds 5] [--rounds 3] [--pg URL]
 
@@ -424,6 +427,94 @@ def write_bare_app(served: dict[str, tuple[bytes, dict[str, str]]]) -> str:
     return "bare_wsgi:app"
 
 
+# --- the stack's floor for a POST -----------------------------------------------------
+
+FLOOR_APP = """
+import os
+
+from flask import Flask, jsonify, request
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import FlaskForm
+from sqlalchemy import Integer, String, Text, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from werkzeug.datastructures import MultiDict
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class Comment(db.Model):
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class CommentForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    name = StringField(validators=[DataRequired(), Length(max=100)])
+    email = StringField(validators=[DataRequired(), Email(check_deliverability=False)])
+    body = TextAreaField(validators=[DataRequired(), Length(max=10000)])
+
+
+app = Flask(__name__)
+app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["FLOOR_DATABASE_URL"]
+db.init_app(app)
+with app.app_context():
+
+    @event.listens_for(db.engine, "connect")
+    def pragmas(connection, record):
+        for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 5000"):
+            connection.execute("PRAGMA " + pragma)
+
+    db.create_all()
+
+
+@app.post("/api/articles/<article_id>/comments")
+def post(article_id):
+    form = CommentForm(formdata=MultiDict(request.get_json()))
+    if not form.validate():
+        return jsonify(errors=form.errors), 400
+    comment = Comment(
+        article=article_id, name=form.name.data, email=form.email.data, body=form.body.data
+    )
+    db.session.add(comment)
+    db.session.commit()
+    return jsonify(id=comment.id, status="pending"), 202
+
+
+@app.get("/ready")
+def ready():
+    return "ready"
+"""
+
+
+def floor_server() -> Server:
+    """The cheapest comment POST this service's stack can answer, as a yardstick for
+    ours: Flask, a Flask-WTF form with email-validator, one Flask-SQLAlchemy row committed
+    to SQLite in WAL mode, and nothing else (no token, no duplicate check, no rules, no
+    filter, no outbox, no rendering)."""
+    (BUILD / "floor_wsgi.py").write_text(FLOOR_APP)
+    db_path = BUILD / "floor.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    return Server(
+        "floor",
+        gunicorn(sys.executable, "floor_wsgi:app"),
+        {"FLOOR_DATABASE_URL": f"sqlite:///{db_path}"},
+        "/ready",
+    )
+
+
 # --- nginx in front ------------------------------------------------------------------
 
 NGINX_CONF = """
@@ -710,12 +801,11 @@ def main() -> int:  # noqa: C901 - one run, step by step
     cold.argv = gunicorn(sys.executable, module)
     isso_db = BUILD / "isso.sqlite3"
     isso_db.unlink(missing_ok=True)
-    isso = Server(
-        "isso",
-        gunicorn(isso_python(), "isso.run"),
-        {"ISSO_SETTINGS": str(isso_config(isso_db, "http://127.0.0.1:9"))},
-        "/config",
-    )
+    isso_settings = {"ISSO_SETTINGS": str(isso_config(isso_db, "http://127.0.0.1:9"))}
+    # Isso creates its tables when its app is made: once here, since two workers doing it
+    # at once on a new file can collide, and gunicorn stops when a worker fails to boot.
+    run([str(isso_python()), "-c", "import isso.run"], env={**os.environ, **isso_settings})
+    isso = Server("isso", gunicorn(isso_python(), "isso.run"), isso_settings, "/config")
 
     api = f"/api/articles/{ARTICLE}/comments"
     fragment = f"/embed/{ARTICLE}/fragment"
@@ -782,35 +872,44 @@ def main() -> int:  # noqa: C901 - one run, step by step
                 nginx.send_signal(signal.SIGQUIT)
                 nginx.wait(timeout=15)
 
-        # Writes, after every read: ours and Isso's, moderation and rate limits off.
+        # Writes, after every read: ours and Isso's, moderation and rate limits off, and
+        # the cheapest POST the same stack can answer, as a yardstick.
         from moderation.comments.tokens import issue_token
 
-        writes: dict[str, list[Load]] = {"post ours": [], "post isso": []}
+        writes: dict[str, list[Load]] = {"post ours": [], "post isso": [], "post floor": []}
         before_ours = sqlite_count(app_db, "SELECT count(*) FROM comment")
         before_isso = sqlite_count(isso_db, "SELECT count(*) FROM comments")
         budget = int(args.seconds * 3000)
-        for number in range(args.rounds):
-            print(f"write round {number + 1}/{args.rounds}", flush=True)
-            text = comment_text(random.Random(number))
-            ours = [
-                json.dumps(
-                    {
-                        "name": "Bench Reader",
-                        "email": "bench@example.org",
-                        # Each post its own text: the same one twice is refused as a duplicate.
-                        "body": f"{text} ({n})",
-                        "token": issue_token(SECRET, POSTS),
-                    }
+        floor = floor_server()
+        with servers(floor):
+            for number in range(args.rounds):
+                print(f"write round {number + 1}/{args.rounds}", flush=True)
+                text = comment_text(random.Random(number))
+                ours = [
+                    json.dumps(
+                        {
+                            "name": "Bench Reader",
+                            "email": "bench@example.org",
+                            # Each post its own text: the same one twice is refused as a duplicate.
+                            "body": f"{text} ({n})",
+                            "token": issue_token(SECRET, POSTS),
+                        }
+                    )
+                    for n in range(budget)
+                ]
+                script = lua_posts(
+                    scripts / "post-ours.lua", f"/api/articles/{POSTS}/comments", ours, 202
                 )
-                for n in range(budget)
-            ]
-            script = lua_posts(
-                scripts / "post-ours.lua", f"/api/articles/{POSTS}/comments", ours, 202
-            )
-            writes["post ours"].append(wrk(cached.url, args.seconds, script))
-            theirs = [json.dumps({"text": text, "author": "Bench Reader"})] * 10
-            script = lua_posts(scripts / "post-isso.lua", f"/new?uri=%2F{POSTS}", theirs, 201)
-            writes["post isso"].append(wrk(isso.url, args.seconds, script))
+                writes["post ours"].append(wrk(cached.url, args.seconds, script))
+                theirs = [json.dumps({"text": text, "author": "Bench Reader"})] * 10
+                script = lua_posts(scripts / "post-isso.lua", f"/new?uri=%2F{POSTS}", theirs, 201)
+                writes["post isso"].append(wrk(isso.url, args.seconds, script))
+                # The same bodies, without the form token the floor does not check.
+                bare = [json.dumps({**json.loads(b), "token": None}) for b in ours]
+                script = lua_posts(
+                    scripts / "post-floor.lua", f"/api/articles/{POSTS}/comments", bare, 202
+                )
+                writes["post floor"].append(wrk(floor.url, args.seconds, script))
         results.update({name: median_load(v) for name, v in writes.items()})
         stored_ours = sqlite_count(app_db, "SELECT count(*) FROM comment") - before_ours
         stored_isso = sqlite_count(isso_db, "SELECT count(*) FROM comments") - before_isso
@@ -888,6 +987,7 @@ def render(
         f"| conditional GET → 304 | {load('304 cached')} | — | {load('304 bare')} |",
         f"| form token | {load('form token')} | — | — |",
         f"| comment POST | {load('post ours')} | {load('post isso')} | — |",
+        f"| comment POST, the stack's floor (form, one row) | {load('post floor')} | — | — |",
         f"| behind nginx proxy_cache: JSON | {load('json nginx')} | — | — |",
         f"| behind nginx proxy_cache: fragment | {load('fragment nginx')} | — | — |",
         "",
@@ -915,6 +1015,16 @@ def render(
     refused = r["post ours"].errors + r["post isso"].errors
     shown = f"{times:.1f}×" + (f" ({refused:,} answers not a success)" if refused else "")
     rows.append(line("comment POST / Isso's POST /new", shown, "≥ 3×", times >= 3 and not refused))
+    floor = r["post floor"].rps / r["post isso"].rps
+    rows.append(
+        line(
+            "the stack's floor for a POST / Isso's POST /new",
+            f"{floor:.1f}× (Flask, a Flask-WTF form, one ORM row committed, nothing else; "
+            f"this service at {r['post ours'].rps / r['post floor'].rps:.0%} of it)",
+            "yardstick",
+            None,
+        )
+    )
     durable = missing == 0 and len(r["post ours"].ids) == r["post ours"].accepted
     rows.append(
         line(
