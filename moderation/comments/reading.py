@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Protocol, cast
+from itertools import starmap
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Integer, Row, Select, String, and_, bindparam, func, select, tuple_
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import Integer, Result, Row, Select, String, and_, bindparam, func, select, tuple_
+from sqlalchemy.orm import joinedload
 
 from ..core.database import db
 from .models import Article, Comment, Status
@@ -28,16 +29,22 @@ def approved_comments(article_id: str) -> list[Comment]:
     )
 
 
+# The public read path selects the tables' columns, not the mapped attributes: the
+# session then runs the statements as Core ones, and hands back rows without going
+# through the ORM's loading (the read path only reads, and needs no model object).
+COMMENTS = Comment.__table__
+ARTICLES = Article.__table__
+
 # What readers are shown of a comment, and its email (for the avatar, never shown).
 SHOWN_COLUMNS = (
-    Comment.id,
-    Comment.parent_id,
-    Comment.author_name,
-    Comment.email,
-    Comment.website,
-    Comment.html,
-    Comment.created_at,
-    Comment.by_moderator_id,
+    COMMENTS.c.id,
+    COMMENTS.c.parent_id,
+    COMMENTS.c.author_name,
+    COMMENTS.c.email,
+    COMMENTS.c.website,
+    COMMENTS.c.html,
+    COMMENTS.c.created_at,
+    COMMENTS.c.by_moderator_id,
 )
 
 
@@ -62,14 +69,33 @@ class ShownComment(Protocol):
     def by_moderator_id(self) -> int | None: ...
 
 
+class ShownRow(NamedTuple):
+    """A row of ``SHOWN_COLUMNS`` as the page keeps it: a plain tuple, whose fields cost
+    an index each to read (a database row's named fields cost a lookup by name, and the
+    template and the JSON read about ten of them per comment)."""
+
+    id: int
+    parent_id: int | None
+    author_name: str
+    email: str
+    website: str
+    html: str
+    created_at: datetime
+    by_moderator_id: int | None
+
+
+def _shown_rows(result: Result[Any]) -> list[ShownRow]:
+    return list(starmap(ShownRow, result.all()))
+
+
 def approved_rows(article_id: str) -> list[Row[Any]]:
     """The published comments of an article, oldest first, as rows of the columns readers
     are shown (no model objects: the public read path only reads)."""
     return list(
         db.session.execute(
             select(*SHOWN_COLUMNS)
-            .where(Comment.article_id == article_id, Comment.status == Status.APPROVED)
-            .order_by(Comment.created_at, Comment.id)
+            .where(COMMENTS.c.article_id == article_id, COMMENTS.c.status == Status.APPROVED)
+            .order_by(COMMENTS.c.created_at, COMMENTS.c.id)
         )
     )
 
@@ -112,29 +138,29 @@ def _thread_root(article_id: str, comment_id: int) -> Comment | None:
 
 # Made once: an alias copies every column of the table, which costs more than building
 # the rest of a page's statements.
-PARENT = aliased(Comment, name="parent")
-CHILD = aliased(Comment, name="child")
+PARENT = COMMENTS.alias("parent")
+CHILD = COMMENTS.alias("child")
 
 
 def roots_query(article_id: str, cursor: tuple[datetime, int, bool] | None = None) -> Select[Any]:
     """Published comments that start a thread (no published parent), newest first,
     older than ``(created_at, id, inclusive)`` when given: a range of the article's
     index, read backwards."""
-    parent = PARENT
+    comment, parent = COMMENTS.c, PARENT.c
     query = (
         select(*SHOWN_COLUMNS)
-        .outerjoin(parent, and_(parent.id == Comment.parent_id, parent.status == Status.APPROVED))
+        .outerjoin(PARENT, and_(parent.id == comment.parent_id, parent.status == Status.APPROVED))
         .where(
-            Comment.article_id == article_id,
-            Comment.status == Status.APPROVED,
+            comment.article_id == article_id,
+            comment.status == Status.APPROVED,
             parent.id.is_(None),
         )
     )
     if cursor is not None:
-        key = tuple_(Comment.created_at, Comment.id)
+        key = tuple_(comment.created_at, comment.id)
         bound = tuple_(cursor[0], cursor[1])
         query = query.where(key <= bound if cursor[2] else key < bound)
-    return cast("Select[Any]", query.order_by(Comment.created_at.desc(), Comment.id.desc()))
+    return query.order_by(comment.created_at.desc(), comment.id.desc())
 
 
 def thread_page(
@@ -172,12 +198,12 @@ def thread_page(
     if cursor is not None:
         values.update(cursor_at=cursor[0], cursor_id=cursor[1])
     statement = _page_roots(None if cursor is None else cursor[2], size + 1)
-    rows = list(db.session.execute(statement, values))
+    rows = _shown_rows(db.session.execute(statement, values))
     roots, more = rows[:size], len(rows) > size
-    replies: list[Row[Any]] = []
+    replies: list[ShownRow] = []
     if roots:
         ids = [r.id for r in roots]
-        replies = list(db.session.execute(_replies_of(), {"roots": ids}))
+        replies = _shown_rows(db.session.execute(_replies_of(), {"roots": ids}))
     shown = roots if sort == "newest" else list(reversed(roots))
     # A page holding every thread holds every published comment once (a reply whose
     # parent is not shown is a thread of its own): no count to run.
@@ -201,7 +227,7 @@ def _page_roots(inclusive: bool | None, limit: int) -> Select[Any]:
     it on) as parameters."""
     cursor = None
     if inclusive is not None:
-        moment = bindparam("cursor_at", type_=Comment.__table__.c.created_at.type)
+        moment = bindparam("cursor_at", type_=COMMENTS.c.created_at.type)
         cursor = (moment, bindparam("cursor_id", type_=Integer), inclusive)
     return roots_query(bindparam("article_id", type_=String), cursor).limit(limit)  # type: ignore[arg-type]
 
@@ -215,22 +241,22 @@ def _replies_of() -> Select[Any]:
     published comment through the status index, rather than find the few replies of
     these threads by their parent; the rows are then read by primary key.
     """
+    comment, child = COMMENTS.c, CHILD.c
     tree = (
-        select(Comment.id, Comment.status)
-        .where(Comment.parent_id.in_(bindparam("roots", expanding=True)))
+        select(comment.id, comment.status)
+        .where(comment.parent_id.in_(bindparam("roots", expanding=True)))
         .cte("tree", recursive=True)
     )
     tree = tree.union_all(
-        select(CHILD.id, CHILD.status)
-        .join(tree, CHILD.parent_id == tree.c.id)
+        select(child.id, child.status)
+        .join(tree, child.parent_id == tree.c.id)
         .where(tree.c.status == Status.APPROVED)
     )
     shown_ids = select(tree.c.id).where(tree.c.status == Status.APPROVED)
-    return cast(
-        "Select[Any]",
+    return (
         select(*SHOWN_COLUMNS)
-        .where(Comment.id.in_(shown_ids))
-        .order_by(Comment.created_at, Comment.id),
+        .where(comment.id.in_(shown_ids))
+        .order_by(comment.created_at, comment.id)
     )
 
 
@@ -259,8 +285,13 @@ def latest_approved(article_id: str | None, limit: int) -> list[Comment]:
 
 # Built once, like the version's statement below.
 ARTICLE_ROW = select(
-    Article.id, Article.title, Article.url, Article.closed, Article.version, Article.created_at
-).where(Article.id == bindparam("article_id"))
+    ARTICLES.c.id,
+    ARTICLES.c.title,
+    ARTICLES.c.url,
+    ARTICLES.c.closed,
+    ARTICLES.c.version,
+    ARTICLES.c.created_at,
+).where(ARTICLES.c.id == bindparam("article_id"))
 
 
 def article_row(article_id: str) -> Row[tuple[str, str, str, bool, int, datetime]] | None:
