@@ -21,7 +21,10 @@ def avatar_from(email: str, sheet: avatars.AvatarSheet) -> Markup:
 
 def minute_iso(moment: datetime) -> str:
     """``2026-12-01T18:30Z``: a ``<time datetime>`` to the minute, in UTC."""
-    return moment.strftime("%Y-%m-%dT%H:%MZ")
+    # Its fields written out: strftime costs twice as much, once for each comment shown.
+    return (
+        f"{moment.year:04}-{moment.month:02}-{moment.day:02}T{moment.hour:02}:{moment.minute:02}Z"
+    )
 
 
 def asset_url(name: str, external: bool = False) -> str:
