@@ -25,6 +25,7 @@ from babel import Locale
 from babel import dates as babel_dates
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import NullTranslations
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import (
@@ -38,6 +39,9 @@ from flask_babel import (
 )
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2.runtime import Context
+from jinja2.utils import pass_context
+from markupsafe import Markup
 
 from .core import i18n
 from .core.database import utcnow
@@ -113,6 +117,42 @@ def language_names() -> list[tuple[str, str]]:
     return [
         (code, (Locale.parse(code).get_display_name(code) or code).capitalize()) for code in LOCALES
     ]
+
+
+# --- templates' gettext -------------------------------------------------------------------
+
+
+def _catalog() -> NullTranslations:
+    """The messages of the language being spoken (``force_locale``'s too), each language's
+    looked up once per app: Flask-Babel's own lookup finds the domain, the context and
+    the locale's name again for every message, and a page says some thirty."""
+    locale = get_locale()
+    if locale is None:
+        return get_translations()
+    kept: dict[Locale, NullTranslations] = current_app.extensions.setdefault(
+        "moderation.catalogs", {}
+    )
+    catalog = kept.get(locale)
+    if catalog is None:
+        catalog = kept[locale] = get_translations()
+    return catalog
+
+
+# Jinja's "new style" gettext (what Flask-Babel installs), one call deep: the message is
+# markup once autoescaped, and always a format string, its variables escaped.
+@pass_context
+def template_gettext(context: Context, string: str, /, **variables: Any) -> str:
+    text = _catalog().ugettext(string)
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+
+@pass_context
+def template_ngettext(
+    context: Context, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    variables.setdefault("num", num)
+    text = _catalog().ungettext(singular, plural, num)
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
 
 # --- dates --------------------------------------------------------------------------------
@@ -222,6 +262,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(
+        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
+    )
     i18n.use_translations(get_translations, force_locale)
     app.json = JSONProvider(app)
     app.after_request(add_vary)
