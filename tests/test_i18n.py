@@ -90,6 +90,21 @@ def test_the_fragment_has_one_validator_per_language(client: FlaskClient, articl
     assert stale.status_code == 200
 
 
+def test_the_widgets_words_are_said_in_each_pages_language(
+    client: FlaskClient, article: Article
+) -> None:
+    """The words the widget's script says are rendered once per language and kept: each
+    page still says them in its own language, whichever was asked for first."""
+    path = f"/embed/{article.id}/fragment"
+    german = client.get(path + "?lang=de").text
+    korean = client.get(path + "?lang=ko").text
+    english = client.get(path).text
+    assert "<p data-k=delete>Löschen</p>" in german
+    assert "<p data-k=delete>삭제</p>" in korean
+    assert "<p data-k=delete>Delete</p>" in english
+    assert "<p data-k=delete>Löschen</p>" in client.get(f"/embed/{article.id}?lang=de").text
+
+
 def test_form_errors_come_back_in_the_readers_language(
     client: FlaskClient, article: Article
 ) -> None:

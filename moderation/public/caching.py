@@ -86,7 +86,13 @@ SHAPING_SETTINGS = (
 
 
 def init_app(app: Flask, template_dir: str) -> None:
-    templates = ("embed/_comment.html", "embed/_fields.html", "embed/fragment.html", "_field.html")
+    templates = (
+        "embed/_comment.html",
+        "embed/_fields.html",
+        "embed/_strings.html",
+        "embed/fragment.html",
+        "_field.html",
+    )
     settings = repr([app.config[name] for name in SHAPING_SETTINGS])
     release = release_digest(template_dir, app.config["SECRET_KEY"] + settings, *templates)
     cache.init_app(app, config=cache_config(app.config, release))

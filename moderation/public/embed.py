@@ -79,6 +79,18 @@ def _blank_fields(form: CommentForm) -> Callable[[str], Markup]:
     return render
 
 
+def said_once(template: str) -> Markup:
+    """A part of the widget that depends on nothing but the language (the words its script
+    says), rendered once for each language, per app."""
+    kept: dict[tuple[str, str], Markup] = current_app.extensions.setdefault(
+        "moderation.said_once", {}
+    )
+    key = (locale_name(), template)
+    if key not in kept:
+        kept[key] = Markup(render_template(template))
+    return kept[key]
+
+
 def _render_fragment(
     template: str,
     article_id: str,
@@ -106,6 +118,7 @@ def _render_fragment(
         external=external,
         pending=False,
         blank_fields=_blank_fields(form) if blank else None,
+        said_once=said_once,
         # The /embed page is a document of its own, with nothing to inherit a look from:
         # it follows the reader's scheme unless ?theme= pins one.
         theme=None if external else _page_theme(),
