@@ -64,7 +64,7 @@ def _settings_form(formdata: Any = None) -> SettingsForm:
 def _render_settings(
     rule_form: RuleForm | None = None, settings_form: SettingsForm | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    spam, ham = learning.DatabaseCounts().totals()
+    spam, ham, _, _ = learning.DatabaseCounts().sizes()
     html = render_template(
         "dashboard/settings.html",
         rule_form=rule_form or RuleForm(formdata=None),

@@ -207,12 +207,6 @@ class MemoryCounts:
     def sizes(self) -> tuple[int, int, int, int]:
         return self.spam, self.ham, self.spam_tokens, self.ham_tokens
 
-    def totals(self) -> tuple[int, int]:
-        return self.spam, self.ham
-
-    def token_totals(self) -> tuple[int, int]:
-        return self.spam_tokens, self.ham_tokens
-
     def lookup(self, tokens: Iterable[str]) -> Mapping[str, tuple[int, int]]:
         return {t: (c[0], c[1]) for t in tokens if (c := self.table.get(t))}
 
@@ -249,16 +243,6 @@ class DatabaseCounts:
         if row is None:
             return 0, 0, 0, 0
         return int(row.spam), int(row.ham), int(row.spam_tokens), int(row.ham_tokens)
-
-    def totals(self) -> tuple[int, int]:
-        """(spam decisions, honest decisions)."""
-        spam, ham, _, _ = self.sizes()
-        return spam, ham
-
-    def token_totals(self) -> tuple[int, int]:
-        """Each side's tokens, as ``sizes`` counts them."""
-        _, _, spam_tokens, ham_tokens = self.sizes()
-        return spam_tokens, ham_tokens
 
     def lookup(self, tokens: Iterable[str]) -> Mapping[str, tuple[int, int]]:
         wanted = list(tokens)
