@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -57,38 +58,29 @@ def _page_theme() -> str:
     return theme if theme in THEMES else "auto"
 
 
-# Blank fields rendered per language and id prefix, per app (a few hundred bytes each).
-BLANK_FIELDS_KEPT = 1000
+# Parts of the widget rendered once per language (and id prefix), per app: a few hundred
+# bytes each.
+RENDERED_ONCE_KEPT = 1000
+
+
+def rendered_once(template: str, idp: str = "", **context: Any) -> Markup:
+    """``template`` rendered for this language and id prefix once, per app: for the parts
+    of the widget that depend on nothing else (a blank form's fields, the words its script
+    says), the same for every page of every article."""
+    kept: dict[tuple[str, str, str], Markup] = current_app.extensions.setdefault(
+        "moderation.rendered_once", {}
+    )
+    key = (locale_name(), template, idp)
+    if key not in kept:
+        if len(kept) >= RENDERED_ONCE_KEPT:
+            kept.clear()
+        kept[key] = Markup(render_template(template, idp=idp, **context))
+    return kept[key]
 
 
 def _blank_fields(form: CommentForm) -> Callable[[str], Markup]:
-    """The reader's fields of a blank form, rendered once for each language and id
-    prefix: they are the same for every page of an article, whatever its comments."""
-    kept: dict[tuple[str, str], Markup] = current_app.extensions.setdefault(
-        "moderation.blank_fields", {}
-    )
-
-    def render(idp: str) -> Markup:
-        key = (locale_name(), idp)
-        if key not in kept:
-            if len(kept) >= BLANK_FIELDS_KEPT:
-                kept.clear()
-            kept[key] = Markup(render_template("embed/_fields.html", form=form, idp=idp))
-        return kept[key]
-
-    return render
-
-
-def said_once(template: str) -> Markup:
-    """A part of the widget that depends on nothing but the language (the words its script
-    says), rendered once for each language, per app."""
-    kept: dict[tuple[str, str], Markup] = current_app.extensions.setdefault(
-        "moderation.said_once", {}
-    )
-    key = (locale_name(), template)
-    if key not in kept:
-        kept[key] = Markup(render_template(template))
-    return kept[key]
+    """The reader's fields of a blank form, for an id prefix (see ``rendered_once``)."""
+    return lambda idp: rendered_once("embed/_fields.html", idp, form=form)
 
 
 def _render_fragment(
@@ -118,7 +110,7 @@ def _render_fragment(
         external=external,
         pending=False,
         blank_fields=_blank_fields(form) if blank else None,
-        said_once=said_once,
+        rendered_once=rendered_once,
         # The /embed page is a document of its own, with nothing to inherit a look from:
         # it follows the reader's scheme unless ?theme= pins one.
         theme=None if external else _page_theme(),
