@@ -35,18 +35,6 @@ def approved_comments(article_id: str) -> list[Comment]:
 COMMENTS = Comment.__table__
 ARTICLES = Article.__table__
 
-# What readers are shown of a comment, and its email (for the avatar, never shown).
-SHOWN_COLUMNS = (
-    COMMENTS.c.id,
-    COMMENTS.c.parent_id,
-    COMMENTS.c.author_name,
-    COMMENTS.c.email,
-    COMMENTS.c.website,
-    COMMENTS.c.html,
-    COMMENTS.c.created_at,
-    COMMENTS.c.by_moderator_id,
-)
-
 
 class ShownComment(Protocol):
     """A comment as the public read path has it: a model object or a row of its columns."""
@@ -70,9 +58,10 @@ class ShownComment(Protocol):
 
 
 class ShownRow(NamedTuple):
-    """A row of ``SHOWN_COLUMNS`` as the page keeps it: a plain tuple, whose fields cost
-    an index each to read (a database row's named fields cost a lookup by name, and the
-    template and the JSON read about ten of them per comment)."""
+    """What readers are shown of a comment, and its email (for the avatar, never shown),
+    as the page keeps it: a plain tuple, whose fields cost an index each to read (a
+    database row's named fields cost a lookup by name, and the template and the JSON read
+    about ten of them per comment)."""
 
     id: int
     parent_id: int | None
@@ -84,20 +73,12 @@ class ShownRow(NamedTuple):
     by_moderator_id: int | None
 
 
+# The columns of a ``ShownRow``, in its order.
+SHOWN_COLUMNS = tuple(COMMENTS.c[name] for name in ShownRow._fields)
+
+
 def _shown_rows(result: Result[Any]) -> list[ShownRow]:
     return list(starmap(ShownRow, result.all()))
-
-
-def approved_rows(article_id: str) -> list[Row[Any]]:
-    """The published comments of an article, oldest first, as rows of the columns readers
-    are shown (no model objects: the public read path only reads)."""
-    return list(
-        db.session.execute(
-            select(*SHOWN_COLUMNS)
-            .where(COMMENTS.c.article_id == article_id, COMMENTS.c.status == Status.APPROVED)
-            .order_by(COMMENTS.c.created_at, COMMENTS.c.id)
-        )
-    )
 
 
 @dataclass
