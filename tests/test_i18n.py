@@ -377,3 +377,23 @@ def test_feeds_and_previews_speak_the_language_asked_for(
     preview = client.post("/api/preview?lang=ja", data={})
     assert preview.status_code == 400
     assert preview.json["error"] == "プレビューする本文を送信してください。"
+
+
+def test_templates_speak_the_language_of_the_moment(app: Flask) -> None:
+    """Templates' own gettext follows the request's language and ``force_locale``, as
+    Flask-Babel's does: a message is the template's markup, its variables escaped, and
+    left as text where nothing is escaped (the mails' plain parts)."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = (
+        "{{ _('Reply') }}|{{ ngettext('%(num)d comment', '%(num)d comments', 2) }}"
+        "|{{ _('<%(x)s>', x='&') }}"
+    )
+    plain = app.jinja_env.overlay(autoescape=False).from_string(source)
+    with app.test_request_context("/?lang=de"):
+        assert render_template_string(source) == "Antworten|2 Kommentare|<&amp;>"
+        assert plain.render() == "Antworten|2 Kommentare|<&>"
+        with force_locale("en"):
+            assert render_template_string(source) == "Reply|2 comments|<&amp;>"
+        assert render_template_string(source).startswith("Antworten|")
