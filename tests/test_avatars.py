@@ -90,8 +90,34 @@ def test_a_page_draws_each_commenter_once() -> None:
     assert sheet.of(EMAIL) == avatars[2]
 
 
-def test_the_drawing_is_the_same_grid_as_before() -> None:
-    """Written shorter, the pattern draws the very same cells: each run once, in order."""
+# Pictures as the earlier, longer encoding drew them (secret "secret"): background,
+# stroke, and one absolute "M{x}.5 {y}h{n}" per run of cells.
+DRAWN_BEFORE = {
+    "reader0@example.org": ("#edf1da", "#83962c", "M1.5 1h1M3.5 1h1M2.5 3h1M2.5 5h1"),
+    EMAIL: ("#eadaf1", "#742c96", "M1.5 1h3M.5 2h2M3.5 2h2M1.5 3h3M1.5 4h3M.5 5h5"),
+    "someone@example.com": (
+        "#daf1dc",
+        "#2c9634",
+        "M1.5 1h3M1.5 2h3M.5 3h2M3.5 3h2M.5 4h1M4.5 4h1M1.5 5h1M3.5 5h1",
+    ),
+}
+
+
+def grid(strokes: list[tuple[float, int, int]]) -> set[tuple[int, int]]:
+    return {(int(x) + step, y) for x, y, n in strokes for step in range(n)}
+
+
+def test_the_drawing_is_the_same_picture_as_before() -> None:
+    """Written shorter, the pattern draws the very same cells in the same colours."""
+    for email, (background, stroke, path) in DRAWN_BEFORE.items():
+        svg = str(identicon_svg(email, "secret"))
+        assert f"<path fill={background} d=M0,0h6v6H0 />" in svg
+        assert f"<path stroke={stroke} d=" in svg
+        before = [
+            (float(x or 0) + 0.5, int(y), int(n))
+            for x, y, n in re.findall(r"M(\d?)\.5 (\d)h(\d)", path)
+        ]
+        assert grid(runs(cells(svg))) == grid(before)
     for n in range(200):
         strokes = runs(cells(identicon_svg(f"reader{n}@example.org", "secret")))
         rows = [y for _, y, _ in strokes]
