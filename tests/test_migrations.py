@@ -7,8 +7,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
+from flask_migrate import downgrade, upgrade
 
+from moderation import create_app
 from moderation.extensions import db
+
+from .conftest import _base_config
 
 
 def test_migrated_schema_matches_the_models(app: Flask) -> None:
@@ -101,22 +105,54 @@ def test_an_authors_comments_are_found_through_the_author_index(app: Flask) -> N
     assert "body_digest" in plan.split("ix_comment_email_article_digest_created", 1)[1], plan
 
 
+def app_at(tmp_path: Path, revision: str) -> Flask:
+    """An app on a new SQLite file, migrated up to ``revision``."""
+    app = create_app(_base_config(tmp_path, f"sqlite:///{tmp_path / 'old.sqlite3'}"))
+    with app.app_context():
+        upgrade(revision=revision)
+    return app
+
+
+def test_the_upgrade_gives_existing_comments_their_texts_digest(tmp_path: Path) -> None:
+    """Comments stored before the digest existed are found as duplicates after the upgrade."""
+    from moderation.comments.models import Comment, text_digest
+    from moderation.comments.posting import duplicate_query
+    from moderation.core.database import utcnow
+
+    app = app_at(tmp_path, "7b3e9d2c4f10")
+    with app.app_context():
+        with db.engine.begin() as connection:
+            run = connection.exec_driver_sql
+            run(
+                "INSERT INTO article (id, title, url, closed, created_at, version) "
+                "VALUES ('old', '', '', 0, '2026-01-01 00:00:00', 1)"
+            )
+            for n, body in enumerate(["Ünïcode text", "Plain text", "Plain text"]):
+                run(
+                    "INSERT INTO comment (article_id, author_name, email, website, body, html, "
+                    "status, held_reason, created_at, updated_at, version) VALUES ('old', 'A', "
+                    "?, '', ?, '', 'pending', '', ?, ?, 1)",
+                    (f"a{n % 2}@example.org", body, utcnow(), utcnow()),
+                )
+        upgrade()
+        rows = db.session.execute(db.select(Comment.body, Comment.body_digest)).all()
+        assert [digest for _, digest in rows] == [text_digest(body) for body, _ in rows]
+        assert db.session.scalar(duplicate_query("old", "a0@example.org", "Plain text", utcnow()))
+        other = duplicate_query("old", "a1@example.org", "Ünïcode text", utcnow())
+        assert db.session.scalar(other) is None
+        db.engine.dispose()
+
+
 def test_the_filter_learns_its_token_totals_and_the_old_default_threshold_moves(
     tmp_path: Path,
 ) -> None:
     """The upgrade fills each side's tokens from the counts kept, and moves a spam
     threshold left at the old default to the new one; the downgrade moves it back."""
-    from flask_migrate import downgrade, upgrade
-
-    from moderation import create_app
     from moderation.spam.models import DEFAULT_SPAM_THRESHOLD
 
-    from .conftest import _base_config
-
     before = "4d8a1f6b2e90"
-    app = create_app(_base_config(tmp_path, f"sqlite:///{tmp_path / 'old.sqlite3'}"))
+    app = app_at(tmp_path, before)
     with app.app_context():
-        upgrade(revision=before)
         with db.engine.begin() as connection:
             run = connection.exec_driver_sql
             run("INSERT INTO spam_filter_totals (id, spam, ham) VALUES (1, 2, 1)")

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import text as sa_text
 
 from moderation import comments as domain
 from moderation.accounts.models import Moderator
@@ -392,42 +390,3 @@ def test_a_duplicate_is_found_by_its_text_whichever_way_the_text_was_written(
     )
     db.session.commit()
     assert post_comment(client, form_token(), body="Written by an import.").status_code == 400  # type: ignore[arg-type]
-
-
-def test_the_upgrade_gives_existing_comments_their_texts_digest(tmp_path: Path) -> None:
-    """Comments stored before the digest existed are found as duplicates after the upgrade."""
-    from flask_migrate import upgrade
-
-    from moderation import create_app
-    from moderation.comments.models import text_digest
-    from moderation.comments.posting import duplicate_query
-    from moderation.core.database import utcnow
-
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path}/old.sqlite3"}
-    )
-    with app.app_context():
-        upgrade(revision="7b3e9d2c4f10")
-        db.session.execute(
-            sa_text(
-                "INSERT INTO article (id, title, url, closed, created_at, version) "
-                "VALUES ('old', '', '', 0, '2026-01-01 00:00:00', 1)"
-            )
-        )
-        for n, body in enumerate(["Ünïcode text", "Plain text", "Plain text"]):
-            db.session.execute(
-                sa_text(
-                    "INSERT INTO comment (article_id, author_name, email, website, body, html, "
-                    "status, held_reason, created_at, updated_at, version) VALUES ('old', 'A', "
-                    ":email, '', :body, '', 'pending', '', :now, :now, 1)"
-                ),
-                {"email": f"a{n % 2}@example.org", "body": body, "now": utcnow()},
-            )
-        db.session.commit()
-        upgrade()
-        rows = db.session.execute(db.select(Comment.body, Comment.body_digest)).all()
-        assert [digest for _, digest in rows] == [text_digest(body) for body, _ in rows]
-        assert db.session.scalar(duplicate_query("old", "a0@example.org", "Plain text", utcnow()))
-        other = duplicate_query("old", "a1@example.org", "Ünïcode text", utcnow())
-        assert db.session.scalar(other) is None
-        db.engine.dispose()
