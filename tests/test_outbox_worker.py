@@ -247,9 +247,9 @@ def test_two_workers_send_each_message_exactly_once(
             },
         )
     db.session.commit()
-    # Sending takes seconds in all, longer than a worker process may take to start on a
-    # busy machine: both take part.
-    mailbox.delay = 0.015
+    # Sending takes seconds in all (9 s for one worker alone), longer than a worker
+    # process may take to start on a busy machine: both take part.
+    mailbox.delay = 0.03
     env = _worker_env(app, host="127.0.0.1", port=str(mailbox.port))
     logs = [tmp_path / "one.log", tmp_path / "two.log"]
     workers = [_flask(env, "send", log=log) for log in logs]
@@ -414,3 +414,91 @@ def test_the_worker_logs_in_to_the_mail_server(make_app: Any) -> None:
         box.stop()
     assert logins == [(b"mailer", b"right password")]
     assert [m["Subject"] for m in box.messages] == ["Logged in"]
+
+
+def test_a_round_expands_every_posted_comment_once(
+    app: Flask,
+    article: Any,
+    moderator: Moderator,
+    client: Any,
+    form_token: Any,
+    mailbox: Mailbox,
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    for _ in range(4):
+        assert post_comment(client, form_token()).status_code == 202
+    result = send(app)
+    # The four events in one go, then the mails and webhooks they became.
+    assert result.expanded == 4 and result.sent == 8
+    assert states() == {"sent": 12}
+    assert len(mailbox.messages) == 4 and len(webhook_receiver.deliveries) == 4
+    assert send(app).claimed == 0
+
+
+def test_an_event_that_cannot_be_expanded_holds_up_none_of_the_others(
+    app: Flask,
+    article: Any,
+    moderator: Moderator,
+    client: Any,
+    form_token: Any,
+    mailbox: Mailbox,
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    from moderation.notify.models import Channel
+    from moderation.notify.outbox import message_values
+
+    assert post_comment(client, form_token()).status_code == 202
+    # An event this process has nothing to expand with (written by a newer release).
+    stray = OutboxMessage(**message_values(Channel.EVENT, "", "comment.unknown", {}))
+    db.session.add(stray)
+    db.session.commit()
+    assert post_comment(client, form_token()).status_code == 202
+
+    result = send(app)
+    # The test settings retry at once, so the stray one is tried again in the same round.
+    assert result.expanded == 2 and result.retrying >= 1 and result.failed == 0
+    assert len(mailbox.messages) == 2 and len(webhook_receiver.deliveries) == 2
+    db.session.refresh(stray)
+    assert stray.state == State.WAITING
+    assert "Nothing expands 'comment.unknown'" in stray.last_error
+    assert states() == {"sent": 6, "waiting": 1}
+
+
+def test_a_batch_whose_claims_ran_out_is_expanded_by_one_worker_only(
+    app: Flask,
+    article: Any,
+    moderator: Moderator,
+    client: Any,
+    form_token: Any,
+    mailbox: Mailbox,
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    from moderation.notify import outbox
+    from moderation.notify.mail import Mailer
+    from moderation.notify.settings import current
+
+    for _ in range(3):
+        post_comment(client, form_token())
+    claimed = outbox.claim(10, lease=60)
+    db.session.commit()
+    assert len(claimed) == 3
+    # The first worker stalls past its lease; a second one claims the events.
+    db.session.execute(update(OutboxMessage).values(claimed_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    send(app)
+    assert len(mailbox.messages) == 3 and len(webhook_receiver.deliveries) == 3
+
+    # The first worker wakes up and handles its batch: nothing of it is kept.
+    late_round = worker.Round()
+
+    def late() -> None:
+        with app.app_context():
+            worker._send_claimed(app, current(), Mailer(current()), claimed, late_round)
+            db.session.remove()
+
+    contextvars.Context().run(late)
+    assert late_round.expanded == 0
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 9
+    send(app)
+    assert len(mailbox.messages) == 3 and len(webhook_receiver.deliveries) == 3

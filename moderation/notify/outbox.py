@@ -309,6 +309,22 @@ def record_sent(message_id: int, token: str) -> bool:
     return _finish(message_id, token, state=State.SENT, sent_at=utcnow(), last_error="")
 
 
+def record_all_sent(message_ids: Sequence[int], token: str) -> bool:
+    """Every one of these messages was handled, in one statement. False (and nothing
+    to keep: the caller rolls back) when any claim was no longer this worker's."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(message_ids),
+            OutboxMessage.claim == token,
+            OutboxMessage.state == State.SENDING,
+        )
+        .values(claim=None, claimed_until=None, state=State.SENT, sent_at=utcnow(), last_error="")
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", -1) == len(message_ids)
+
+
 def record_dropped(message_id: int, token: str, reason: str) -> bool:
     """The message must not go (a reader unsubscribed meanwhile): never sent."""
     return _finish(message_id, token, state=State.DROPPED, last_error=reason[:2000])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
 
 from flask import Flask, render_template
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ from .outbox import (
     claim,
     payload,
     purge,
+    record_all_sent,
     record_dropped,
     record_failure,
     record_sent,
@@ -94,8 +95,7 @@ def send_due(app: Flask, *, batch: int = BATCH, console: IO[str] | None = None) 
                 claimed = _commit(lambda: claim(batch, lease_seconds(settings, batch)))
                 result.claimed += len(claimed)
                 expanded = result.expanded
-                for message_id, token in claimed:
-                    _send_one(app, settings, mailer, message_id, token, result)
+                _send_claimed(app, settings, mailer, claimed, result)
                 if result.expanded == expanded:
                     break
         finally:
@@ -135,6 +135,60 @@ def _commit(work: Callable[[], T]) -> T:
     return value
 
 
+def _send_claimed(
+    app: Flask,
+    settings: NotifySettings,
+    mailer: Mailer,
+    claimed: list[tuple[int, str]],
+    result: Round,
+) -> None:
+    """Handle what one claim took: its events together, then each mail and webhook."""
+    for message_id, token in _expand_events(claimed, result):
+        _send_one(app, settings, mailer, message_id, token, result)
+
+
+def _expand_events(claimed: list[tuple[int, str]], result: Round) -> list[tuple[int, str]]:
+    """Expand the claimed events together, with one commit for all of them; what is left
+    to send one by one (mails, webhooks, or every message when the batch did not go
+    through).
+
+    An event does nothing outside the database, so a batch can be all or nothing: when
+    one event cannot be expanded, or another worker took over a claim that ran out,
+    nothing of the batch is kept, and each message then goes through ``_send_one``,
+    which records each result on its own. A reader's comment costs the sending thread a
+    share of a commit rather than a commit of its own (it shares the process, and the
+    database's write lock, with the web requests).
+    """
+    if not claimed:
+        return claimed
+    tokens = dict(claimed)
+    events = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(tokens), OutboxMessage.channel == Channel.EVENT)
+        .order_by(OutboxMessage.id)
+    ).all()
+    batch = [(message.id, message.topic) for message in events]
+    if not batch or len({tokens[i] for i, _topic in batch}) != 1:
+        return claimed
+    try:
+        for message in events:
+            _expand(message)
+        recorded = record_all_sent([i for i, _topic in batch], tokens[batch[0][0]])
+        if recorded:
+            db.session.commit()
+    except Exception:  # any failure: each event again on its own, which records it
+        recorded = False
+    if not recorded:
+        db.session.rollback()
+        log.info("Outbox: %d event(s) to expand one by one", len(batch))
+        return claimed
+    result.expanded += len(batch)
+    for message_id, topic in batch:
+        log.info("Outbox #%d (%s) expanded", message_id, topic)
+    done = {i for i, _topic in batch}
+    return [(i, token) for i, token in claimed if i not in done]
+
+
 def _send_one(
     app: Flask,
     settings: NotifySettings,
@@ -157,7 +211,6 @@ def _send_one(
                 return
         elif message.channel == Channel.EVENT:
             _expand(message)
-            result.expanded += 1
         else:
             _send_webhook(settings, message)
     except DeliveryError as exc:
@@ -178,6 +231,7 @@ def _send_one(
         return
     db.session.commit()
     if channel == Channel.EVENT:
+        result.expanded += 1
         log.info("Outbox #%d (%s) expanded", message_id, topic)
         return
     result.sent += 1
