@@ -3,6 +3,7 @@ comments, replies, site replies and articles there are: no query per comment."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -112,3 +113,41 @@ def test_without_the_read_cache_the_article_and_its_version_are_one_read(
     # replies.
     assert len(sent) == 3, "\n\n".join(sent)
     assert "article.version" in sent[0] and "article.title" in sent[0]
+
+
+def test_a_posted_comment_is_answered_without_reading_it_back(
+    app: Flask, article: Article, client: object, form_token: Callable[[], str]
+) -> None:
+    from flask.testing import FlaskClient
+
+    from .helpers import post_comment
+
+    assert isinstance(client, FlaskClient)
+    post_comment(client, form_token())  # the first post makes the spam settings' row
+    with count_queries(db.engine) as sent:
+        response = post_comment(client, form_token(), body="Second *thoughts*.")
+    assert response.status_code == 202
+    # What a post reads and writes, each once; nothing of the comment after the commit.
+    assert [_verb_and_table(s) for s in sent] == [
+        ("SELECT", "article"),
+        ("SELECT", "comment"),  # the duplicate check
+        ("SELECT", "spam_filter_totals"),
+        ("SELECT", "spam_settings"),
+        ("INSERT INTO", "comment"),
+        ("INSERT INTO", "spent_token"),
+        ("INSERT INTO", "outbox_message"),
+    ], "\n\n".join(sent)
+    # The answer is what was stored.
+    answer = response.get_json()
+    stored = db.session.get(Comment, answer["id"])
+    assert stored is not None and stored.status == Status.PENDING
+    assert answer["comment"] == domain.public_comment(stored)
+    assert "<em>thoughts</em>" in answer["comment_html"]
+
+
+def _verb_and_table(statement: str) -> tuple[str, str]:
+    found = re.match(
+        r"SELECT\b.*?\bFROM (\w+)|(INSERT INTO|UPDATE|DELETE FROM) (\w+)", statement, re.S
+    )
+    assert found, statement
+    return ("SELECT", found[1]) if found[1] else (found[2], found[3])

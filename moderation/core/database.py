@@ -138,6 +138,19 @@ def limit_client_waits(engine: Engine, statement_timeout: float) -> None:
         return connect_with_deadline(seconds, *cargs, **cparams)
 
 
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds: for a request that answers from
+    the rows it has just written (what was flushed is what is stored) and reads nothing
+    else afterwards. A plain commit would read each of them again on first use."""
+    session = db.session()
+    kept = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = kept
+
+
 def insert_unless_present(model: Any, values: dict[str, Any]) -> bool:
     """Insert a row unless one with the same key exists; True when this call added it.
 

@@ -19,6 +19,7 @@ from werkzeug.exceptions import TooManyRequests
 from .. import comments as domain
 from ..comments.models import Comment
 from ..comments.tokens import GoodToken, TokenError, check_token
+from ..core.database import commit_keeping_loaded
 from ..core.i18n import _, english
 from ..decoding import body_fields
 from ..errors import rollback, status_for
@@ -162,7 +163,8 @@ def submit(article_id: str, form: CommentForm, payload: MultiDict[str, str]) -> 
         rollback()  # first, so the database storage's own write is not kept waiting
         give_back(allowance)
         raise
-    db.session.commit()
+    # The answer is made from the comment as it was just written: no second read of it.
+    commit_keeping_loaded()
     # The rules' codes, never the reason itself: it may quote a blocked address.
     comment, codes = posted.comment, posted.verdict.code
     held = f" (held: {codes})" if codes else ""

@@ -226,20 +226,19 @@ class MemoryCounts:
 TOTALS_ID = 1
 
 
+# Read on every post: built once.
+_SIZES = select(
+    FilterTotals.spam, FilterTotals.ham, FilterTotals.spam_tokens, FilterTotals.ham_tokens
+).where(FilterTotals.id == TOTALS_ID)
+
+
 class DatabaseCounts:
     """The service's counts, shared by every worker: one upsert per decision, in the
     caller's transaction (tokens in sorted order, so two decisions at once cannot
     deadlock on PostgreSQL)."""
 
     def sizes(self) -> tuple[int, int, int, int]:
-        row = db.session.execute(
-            select(
-                FilterTotals.spam,
-                FilterTotals.ham,
-                FilterTotals.spam_tokens,
-                FilterTotals.ham_tokens,
-            ).where(FilterTotals.id == TOTALS_ID)
-        ).first()
+        row = db.session.execute(_SIZES).first()
         if row is None:
             return 0, 0, 0, 0
         return int(row.spam), int(row.ham), int(row.spam_tokens), int(row.ham_tokens)
