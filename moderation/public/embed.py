@@ -39,9 +39,9 @@ from .reading import (
 )
 
 
-def _reply_target(article_id: str, form: CommentForm) -> Comment | None:
+def _reply_target(article_id: str, form: CommentForm | None) -> Comment | None:
     """The published comment the no-JS form answers (``?reply_to=`` or a re-shown form)."""
-    wanted = form.parent_id.data or request.args.get("reply_to", type=int)
+    wanted = (form and form.parent_id.data) or request.args.get("reply_to", type=int)
     if not wanted or not is_id(wanted):
         return None
     comment = db.session.get(Comment, wanted)
@@ -63,10 +63,13 @@ def _page_theme() -> str:
 RENDERED_ONCE_KEPT = 1000
 
 
-def rendered_once(template: str, idp: str = "", **context: Any) -> Markup:
+def rendered_once(
+    template: str, idp: str = "", context: Callable[[], dict[str, Any]] = dict
+) -> Markup:
     """``template`` rendered for this language and id prefix once, per app: for the parts
     of the widget that depend on nothing else (a blank form's fields, the words its script
-    says), the same for every page of every article."""
+    says), the same for every page of every article. ``context`` makes what it needs
+    besides, only when it is rendered."""
     kept: dict[tuple[str, str, str], Markup] = current_app.extensions.setdefault(
         "moderation.rendered_once", {}
     )
@@ -74,25 +77,27 @@ def rendered_once(template: str, idp: str = "", **context: Any) -> Markup:
     if key not in kept:
         if len(kept) >= RENDERED_ONCE_KEPT:
             kept.clear()
-        kept[key] = Markup(render_template(template, idp=idp, **context))
+        kept[key] = Markup(render_template(template, idp=idp, **context()))
     return kept[key]
 
 
-def _blank_fields(form: CommentForm) -> Callable[[str], Markup]:
-    """The reader's fields of a blank form, for an id prefix (see ``rendered_once``)."""
-    return lambda idp: rendered_once("embed/_fields.html", idp, form=form)
+def _blank_fields(idp: str) -> Markup:
+    """The reader's fields and the token field of a blank form, for an id prefix (see
+    ``rendered_once``): the form object is made only to render them the first time."""
+    return rendered_once("embed/_fields.html", idp, lambda: {"form": CommentForm(formdata=None)})
 
 
 def _render_fragment(
     template: str,
     article_id: str,
     *,
-    form: CommentForm,
+    form: CommentForm | None,
     notice: object = "",
     external: bool,
-    blank: bool = False,
     own_link: str = "",
 ) -> str:
+    """The article's comments and its form: a blank one (``form`` None, the fragment's),
+    or ``form`` as the reader left it."""
     article = article_view(article_id)
     page = load_page(article.id, page_request())
     return render_template(
@@ -109,7 +114,7 @@ def _render_fragment(
         max_depth=current_app.config["MAX_THREAD_DEPTH"],
         external=external,
         pending=False,
-        blank_fields=_blank_fields(form) if blank else None,
+        blank_fields=_blank_fields if form is None else None,
         rendered_once=rendered_once,
         # The /embed page is a document of its own, with nothing to inherit a look from:
         # it follows the reader's scheme unless ?theme= pins one.
@@ -223,9 +228,8 @@ def embed_fragment(article_id: str) -> Response:
         return fragment_headers(not_modified(etag))
 
     def render() -> bytes:
-        form = CommentForm(formdata=None)
         return _render_fragment(
-            "embed/fragment.html", article_id, form=form, external=True, blank=True
+            "embed/fragment.html", article_id, form=None, external=True
         ).encode()
 
     body = cached_read("fragment", etag, article_id, render)
