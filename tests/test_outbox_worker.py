@@ -416,14 +416,9 @@ def test_the_worker_logs_in_to_the_mail_server(make_app: Any) -> None:
     assert [m["Subject"] for m in box.messages] == ["Logged in"]
 
 
+@pytest.mark.usefixtures("article", "moderator")
 def test_a_round_expands_every_posted_comment_once(
-    app: Flask,
-    article: Any,
-    moderator: Moderator,
-    client: Any,
-    form_token: Any,
-    mailbox: Mailbox,
-    webhook_receiver: WebhookReceiver,
+    app: Flask, client: Any, form_token: Any, mailbox: Mailbox, webhook_receiver: WebhookReceiver
 ) -> None:
     for _ in range(4):
         assert post_comment(client, form_token()).status_code == 202
@@ -435,14 +430,9 @@ def test_a_round_expands_every_posted_comment_once(
     assert send(app).claimed == 0
 
 
+@pytest.mark.usefixtures("article", "moderator")
 def test_an_event_that_cannot_be_expanded_holds_up_none_of_the_others(
-    app: Flask,
-    article: Any,
-    moderator: Moderator,
-    client: Any,
-    form_token: Any,
-    mailbox: Mailbox,
-    webhook_receiver: WebhookReceiver,
+    app: Flask, client: Any, form_token: Any, mailbox: Mailbox, webhook_receiver: WebhookReceiver
 ) -> None:
     from moderation.notify.models import Channel
     from moderation.notify.outbox import message_values
@@ -464,14 +454,9 @@ def test_an_event_that_cannot_be_expanded_holds_up_none_of_the_others(
     assert states() == {"sent": 6, "waiting": 1}
 
 
+@pytest.mark.usefixtures("article", "moderator")
 def test_a_batch_whose_claims_ran_out_is_expanded_by_one_worker_only(
-    app: Flask,
-    article: Any,
-    moderator: Moderator,
-    client: Any,
-    form_token: Any,
-    mailbox: Mailbox,
-    webhook_receiver: WebhookReceiver,
+    app: Flask, client: Any, form_token: Any, mailbox: Mailbox, webhook_receiver: WebhookReceiver
 ) -> None:
     from moderation.notify import outbox
     from moderation.notify.mail import Mailer
