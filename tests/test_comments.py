@@ -1,6 +1,7 @@
 """The domain, without HTTP."""
 
 from collections.abc import Callable
+from typing import Any, cast
 
 import pytest
 
@@ -202,3 +203,51 @@ def test_a_thread_whose_top_was_rejected_starts_over_as_readers_see_it(
     assert [n.comment for n in tree] == [middle]
     reply = domain.submit_comment(article, submission(parent_id=bottom.id), max_depth=3)
     assert reply.parent_id == bottom.id
+
+
+def _nested(nodes: list[domain.ThreadNode]) -> str:
+    """The threads written the way the page nests them: each comment, then its replies
+    in a list of their own."""
+    return "".join(
+        f"<li>{n.comment}" + (f"<ol>{_nested(n.replies)}</ol>" if n.replies else "") for n in nodes
+    )
+
+
+def _flat(shown: list[domain.InOrder]) -> str:
+    return "".join(f"<li>{s.comment}" + ("<ol>" if s.opens else "</ol>" * s.closes) for s in shown)
+
+
+def test_comments_in_order_write_the_same_nesting_as_the_threads() -> None:
+    import random
+
+    rng = random.Random(7)
+    for _ in range(200):
+        # A random page: up to 30 comments, each answering an earlier one or none.
+        nodes: list[domain.ThreadNode] = []
+        roots: list[domain.ThreadNode] = []
+        for n in range(rng.randrange(0, 30)):
+            node = domain.ThreadNode(cast(Any, n), [])
+            parent = rng.choice(nodes) if nodes and rng.random() < 0.6 else None
+            (parent.replies if parent else roots).append(node)
+            nodes.append(node)
+        shown = domain.in_order(roots)
+        assert _flat(shown) == _nested(roots)
+        depth_of = {n.comment: 1 for n in roots}
+        for node in nodes:  # a parent comes before its replies
+            for reply in node.replies:
+                depth_of[reply.comment] = depth_of[node.comment] + 1
+        assert [(s.comment, s.depth) for s in shown] == [(c, depth_of[c]) for c, *_ in shown]
+        assert len(shown) == len(nodes)
+
+
+def test_a_deep_thread_closes_each_list_after_its_last_reply() -> None:
+    leaf = domain.ThreadNode(cast(Any, "c"), [])
+    middle = domain.ThreadNode(cast(Any, "b"), [leaf])
+    top = domain.ThreadNode(cast(Any, "a"), [middle])
+    after = domain.ThreadNode(cast(Any, "d"), [])
+    assert domain.in_order([top, after]) == [
+        domain.InOrder(cast(Any, "a"), 1, True, 0),
+        domain.InOrder(cast(Any, "b"), 2, True, 0),
+        domain.InOrder(cast(Any, "c"), 3, False, 2),
+        domain.InOrder(cast(Any, "d"), 1, False, 0),
+    ]

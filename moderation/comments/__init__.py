@@ -63,7 +63,7 @@ from .reading import (
     thread_page,
     version_token,
 )
-from .threads import ThreadNode, build_thread, can_reply_to, thread_depth
+from .threads import InOrder, ThreadNode, build_thread, can_reply_to, in_order, thread_depth
 
 __all__ = [
     "EditRefused",
@@ -97,6 +97,7 @@ __all__ = [
     "Posted",
     "PostingRules",
     "Submission",
+    "InOrder",
     "ThreadNode",
     "act_by_email_link",
     "approve",
@@ -109,6 +110,7 @@ __all__ = [
     "approved_counts",
     "article_for_comment",
     "build_thread",
+    "in_order",
     "can_reply_to",
     "bump_version",
     "close_article",

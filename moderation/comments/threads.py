@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..core.i18n import _
 from .models import Comment, Status
@@ -59,6 +59,39 @@ def build_thread(
     if max_depth is not None:
         _flatten_below(roots, max_depth)
     return roots
+
+
+class InOrder(NamedTuple):
+    """A comment as a page lists it, in document order: how deep it sits (1 for a
+    thread's start), whether its replies follow (a list opens after it), and how many
+    lists of replies end after it (its own, its parent's…)."""
+
+    comment: ShownComment
+    depth: int
+    opens: bool
+    closes: int
+
+
+def in_order(threads: Sequence[ThreadNode]) -> list[InOrder]:
+    """The comments of ``threads`` in the order a page shows them, each thread's start
+    then its replies, depth first: what one flat loop of the template writes, with no
+    call per level of replies."""
+    shown: list[InOrder] = []
+    # (the nodes of one level, the next one's index, its depth)
+    stack: list[tuple[Sequence[ThreadNode], int, int]] = [(threads, 0, 1)]
+    while stack:
+        nodes, index, depth = stack.pop()
+        if index == len(nodes):
+            if depth > 1 and shown:  # a list of replies ends after the last one shown
+                last = shown[-1]
+                shown[-1] = last._replace(closes=last.closes + 1)
+            continue
+        node = nodes[index]
+        shown.append(InOrder(node.comment, depth, bool(node.replies), 0))
+        stack.append((nodes, index + 1, depth))
+        if node.replies:
+            stack.append((node.replies, 0, depth + 1))
+    return shown
 
 
 def _flatten_below(roots: list[ThreadNode], max_depth: int) -> None:

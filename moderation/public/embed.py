@@ -104,7 +104,7 @@ def _render_fragment(
         template,
         article=article,
         page=page,
-        thread=page.threads,
+        comments=domain.in_order(page.threads),
         count=page.total,
         avatars=avatar_sheet(f"{article.id}-" if external else ""),
         form=form,
