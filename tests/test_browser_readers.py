@@ -376,3 +376,41 @@ def test_data_sort_overrides_the_owners_order_per_widget(
     expect(owner).to_have_count(3)
     assert newest.all_inner_texts() == [f"Comment number {n}" for n in (2, 1, 0)]
     assert owner.all_inner_texts() == [f"Comment number {n}" for n in (0, 1, 2)]
+
+
+def test_an_edited_comment_is_marked_pending_without_its_published_replies(
+    make_sites: Callable[..., Sites], page: Any
+) -> None:
+    from .test_browser_widget import approve_all
+
+    sites = make_sites()
+    page.goto(sites.publish("/replied", sites.snippet("replied")))
+    post(page, "First words")
+    approve_all(sites.app)
+    first = stored(sites)[0].id
+    reply = add_comment(sites.app, "replied", "A published answer", parent_id=first)
+    page.reload()
+    mine = page.locator(f"#comment-{first}")
+    mine.get_by_role("button", name="Edit").click()
+    mine.get_by_role("textbox", name="Editing your comment").fill("Second words")
+    mine.get_by_role("button", name="Save").click()
+    expect(page.locator(f"#comment-{first}.mc-pending")).to_contain_text("awaiting moderation")
+    answer = page.locator(f"#comment-{reply}")
+    expect(answer).to_contain_text("A published answer")
+    # The dashed mark of a comment awaiting moderation is drawn along the edited
+    # comment's own parts, and around nothing that holds the published reply.
+    marks = answer.evaluate(
+        """reply => {
+          const dashed = (e) => ["Top", "Right", "Bottom", "Left"].some(
+            (side) => getComputedStyle(e)["border" + side + "Style"] === "dashed");
+          const around = [];
+          for (let e = reply.parentElement; e; e = e.parentElement) {
+            if (dashed(e)) around.push(e.tagName + "#" + e.id);
+          }
+          const edited = reply.closest("li.mc-pending");
+          const own = [...edited.children].filter((c) => c.tagName !== "OL" && dashed(c));
+          return { around, own: own.map((c) => c.tagName) };
+        }"""
+    )
+    assert marks["around"] == [], marks
+    assert "HEADER" in marks["own"] and "DIV" in marks["own"], marks

@@ -152,7 +152,9 @@ def test_reader_posts_from_another_origin_and_sees_it_after_approval(
         '<p><a href="#c" data-comments-count="review">comments</a></p>' + sites.snippet("review"),
     )
     responses: list[Any] = []
+    tokens: list[Any] = []
     page.on("response", lambda response: responses.append(response))
+    page.on("response", lambda r: tokens.append(r) if "/form-token" in r.url else None)
     seen: list[str] = []
 
     def read_responses() -> None:
@@ -181,6 +183,13 @@ def test_reader_posts_from_another_origin_and_sees_it_after_approval(
         stored = db.session.scalar(db.select(Comment))
         assert stored is not None and stored.status is Status.PENDING
         assert stored.email == READER_EMAIL and stored.article.title == "A film review"
+    # Once a comment is sent the widget takes a new form token: its answer must be in
+    # before the reload, which would take away the body of an answer still coming.
+    for _ in range(200):
+        if len(tokens) >= 2:
+            break
+        page.wait_for_timeout(50)
+    assert len(tokens) == 2
     read_responses()
     approve_all(sites.app)
 
