@@ -290,28 +290,9 @@ def claim(limit: int, lease: float) -> list[tuple[int, str]]:
     return [(message_id, token) for message_id in sorted(claimed)]
 
 
-def _finish(message_id: int, token: str, **values: Any) -> bool:
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.claim == token,
-            OutboxMessage.state == State.SENDING,
-        )
-        .values(claim=None, claimed_until=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def record_sent(message_id: int, token: str) -> bool:
-    """The message went out. False when the claim was no longer this worker's."""
-    return _finish(message_id, token, state=State.SENT, sent_at=utcnow(), last_error="")
-
-
-def record_all_sent(message_ids: Sequence[int], token: str) -> bool:
-    """Every one of these messages was handled, in one statement. False (and nothing
-    to keep: the caller rolls back) when any claim was no longer this worker's."""
+def _finish(message_ids: Sequence[int], token: str, **values: Any) -> bool:
+    """Record the result of every one of ``message_ids``, in one statement. False (and
+    nothing to keep: the caller rolls back) when any claim was no longer this worker's."""
     result = db.session.execute(
         update(OutboxMessage)
         .where(
@@ -319,15 +300,25 @@ def record_all_sent(message_ids: Sequence[int], token: str) -> bool:
             OutboxMessage.claim == token,
             OutboxMessage.state == State.SENDING,
         )
-        .values(claim=None, claimed_until=None, state=State.SENT, sent_at=utcnow(), last_error="")
+        .values(claim=None, claimed_until=None, **values)
         .execution_options(synchronize_session=False)
     )
     return getattr(result, "rowcount", -1) == len(message_ids)
 
 
+def record_sent(message_id: int, token: str) -> bool:
+    """The message went out. False when the claim was no longer this worker's."""
+    return record_all_sent([message_id], token)
+
+
+def record_all_sent(message_ids: Sequence[int], token: str) -> bool:
+    """Every one of these messages was handled (see ``_finish``)."""
+    return _finish(message_ids, token, state=State.SENT, sent_at=utcnow(), last_error="")
+
+
 def record_dropped(message_id: int, token: str, reason: str) -> bool:
     """The message must not go (a reader unsubscribed meanwhile): never sent."""
-    return _finish(message_id, token, state=State.DROPPED, last_error=reason[:2000])
+    return _finish([message_id], token, state=State.DROPPED, last_error=reason[:2000])
 
 
 def record_failure(
@@ -346,7 +337,7 @@ def record_failure(
         state = State.WAITING
         delay = timedelta(seconds=retry.delay(message.attempts))
         values = {"state": state, "next_attempt_at": utcnow() + delay}
-    return state if _finish(message_id, token, last_error=error[:2000], **values) else None
+    return state if _finish([message_id], token, last_error=error[:2000], **values) else None
 
 
 def send_again(message_id: int) -> OutboxMessage | None:

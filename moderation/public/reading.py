@@ -235,7 +235,7 @@ def pending_html(comment: Comment) -> str:
     the same template as every other comment, marked while it awaits moderation."""
     return render_template(
         "embed/pending.html",
-        comments=[domain.InOrder(comment, 1, False, 0)],
+        comments=domain.in_order([domain.ThreadNode(comment, [])]),
         avatars=avatar_sheet(inline=True),
         pending=comment.status is Status.PENDING,
         reply_form=None,
